@@ -73,7 +73,8 @@ class Reading:
         _aware(self.received_at, "received_at")
         if self.device_time is not None:
             _aware(self.device_time, "device_time")
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        values = {name: float(v) for name, v in self.values.items()}
+        object.__setattr__(self, "values", MappingProxyType(values))
 
     @property
     def value(self) -> float:
