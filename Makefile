@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Both set up what is missing first:
+# a virtual environment with the project and its tools, and the Debian packages
+# the station and its tests use. Nothing here needs standard input.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the station and its tests use, installed when missing.
+APT_PACKAGES := espeak-ng
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint typecheck pytest deps apt bench clean
+
+run: deps
+	CABIN_DATA_DIR=$${CABIN_DATA_DIR:-$(CURDIR)/var} $(BIN)/cabin run --demo
+
+test: deps lint typecheck pytest
+
+lint: deps
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: deps
+	$(BIN)/mypy
+
+pytest: deps
+	$(BIN)/pytest
+
+bench: deps
+	$(BIN)/python benchmarks/serial_decode.py
+	$(BIN)/python benchmarks/event_latency.py
+
+deps: $(STAMP) apt
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e '.[kiosk,portal,wfdb]' --group test --group lint
+	touch $(STAMP)
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var

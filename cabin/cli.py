@@ -1,0 +1,234 @@
+"""The ``cabin`` command.
+
+::
+
+    cabin run [--seconds N] [--demo]         the station (devices and a live dashboard)
+    cabin devices [--seconds N]              configured devices and their live status
+    cabin record --seconds N --out FILE      every waveform to FILE (.npz, or WFDB records)
+    cabin simulate [--seconds N]             only the simulated devices; prints their ports
+    cabin config show [--json]               the effective configuration, secrets masked
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cabin.config import Config, load_config
+from cabin.dashboard import DeviceTable
+from cabin.errors import CabinError
+from cabin.logs import configure_logging
+from cabin.recorder import Recording
+from hardware.events import WaveformChunk
+from hardware.hub import DeviceHub
+from hardware.monikers import open_device, parse_moniker
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        configure_logging(config.logging.level)
+        if args.command == "config":
+            return _config_show(config, as_json=args.json)
+        runner = {
+            "run": _run,
+            "devices": _devices,
+            "record": _record,
+            "simulate": _simulate,
+        }[args.command]
+        with contextlib.suppress(KeyboardInterrupt):
+            return asyncio.run(runner(config, args))
+        return 0
+    except CabinError as exc:
+        print(f"cabin: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cabin", description="Digital citizen station")
+    parser.add_argument("--config", type=Path, help="a TOML configuration file")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the station")
+    run.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    run.add_argument("--demo", action="store_true", help="measure blood pressure now and then")
+    devices = sub.add_parser("devices", help="configured devices and their live status")
+    devices.add_argument("--seconds", type=float, default=4.0, help="how long to watch")
+    record = sub.add_parser("record", help="record every waveform to a file")
+    record.add_argument("--seconds", type=float, required=True)
+    record.add_argument("--out", type=Path, required=True, help=".npz, or a WFDB record name")
+    simulate = sub.add_parser("simulate", help="run only the simulated devices")
+    simulate.add_argument("--seconds", type=float, help="stop after this long")
+    config = sub.add_parser("config", help="configuration")
+    config_sub = config.add_subparsers(dest="action", required=True)
+    show = config_sub.add_parser("show", help="print the effective configuration")
+    show.add_argument("--json", action="store_true")
+    return parser
+
+
+def _config_show(config: Config, *, as_json: bool) -> int:
+    tree = config.as_dict()
+    if as_json:
+        print(json.dumps(tree, ensure_ascii=False, indent=2))
+    else:
+        for line in _toml_lines(tree):
+            print(line)
+    return 0
+
+
+def _toml_lines(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    lines = []
+    tables = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif value is not None:
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    for key, value in tables:
+        name = f"{prefix}{key}"
+        scalars = [v for v in value.values() if not isinstance(v, dict)]
+        if scalars:
+            lines += ["", f"[{name}]"]
+        lines += _toml_lines(value, f"{name}.")
+    return lines
+
+
+async def _run(config: Config, args: argparse.Namespace) -> int:
+    async with DeviceHub(config.device_specs()) as hub:
+        demo = asyncio.create_task(_demo_cuff(hub)) if args.demo else None
+        try:
+            await _dashboard(hub, config, args.seconds)
+        finally:
+            if demo is not None:
+                demo.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await demo
+    return 0
+
+
+async def _demo_cuff(hub: DeviceHub) -> None:
+    """With simulated devices, take a blood pressure now and then so the dashboard moves."""
+    cuffs = [s.device_id for s in hub.specs if parse_moniker(s.moniker).target == "cuff"]
+    while cuffs:
+        await asyncio.sleep(5)
+        for device_id in cuffs:
+            with contextlib.suppress(CabinError, ValueError):
+                await hub.command(device_id, "start", target=170)
+        await asyncio.sleep(55)
+
+
+async def _dashboard(hub: DeviceHub, config: Config, seconds: float | None) -> None:
+    table = DeviceTable([s.device_id for s in hub.specs])
+    deadline = None if seconds is None else time.monotonic() + seconds
+    with hub.subscribe() as events:
+        live = _LiveView(config.station.name)
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                await _drain(events, table, 0.25)
+                live.show(table)
+        finally:
+            live.close()
+
+
+async def _drain(events: Any, table: DeviceTable, period: float) -> None:
+    end = time.monotonic() + period
+    while (left := end - time.monotonic()) > 0:
+        try:
+            table.update(await asyncio.wait_for(events.get(), left))
+        except TimeoutError:
+            return
+
+
+class _LiveView:
+    """A rich live table on a terminal; a plain table every few seconds when piped."""
+
+    def __init__(self, title: str) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.title = title
+        self.console = Console()
+        self.live: Live | None = None
+        if self.console.is_terminal:
+            self.live = Live(console=self.console, refresh_per_second=4)
+            self.live.start()
+        self._last_print = 0.0
+
+    def show(self, table: DeviceTable) -> None:
+        from rich.table import Table
+
+        view = Table(title=self.title)
+        for column in ("device", "state", "rate", "latest values", "faults"):
+            view.add_column(column)
+        for line in table.lines():
+            view.add_row(*line)
+        if self.live is not None:
+            self.live.update(view)
+        elif time.monotonic() - self._last_print >= 2.0:
+            self._last_print = time.monotonic()
+            self.console.print(view)
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+async def _devices(config: Config, args: argparse.Namespace) -> int:
+    specs = config.device_specs()
+    table = DeviceTable([s.device_id for s in specs])
+    async with DeviceHub(specs) as hub:
+        with hub.subscribe() as events:
+            await _drain(events, table, args.seconds)
+    for spec, line in zip(specs, table.lines(), strict=True):
+        device_id, state, rate, values, faults = line
+        print(f"{device_id:10} {spec.moniker:36} {state:28} {rate:>9}  {faults}")
+        print(f"{'':10} {values}")
+    return 0
+
+
+async def _record(config: Config, args: argparse.Namespace) -> int:
+    recording = Recording()
+    async with DeviceHub(config.device_specs()) as hub:
+        with hub.subscribe() as events:
+            end = time.monotonic() + args.seconds
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    event = await asyncio.wait_for(events.get(), left)
+                except TimeoutError:
+                    break
+                if isinstance(event, WaveformChunk):
+                    recording.add(event)
+    for path in recording.save(args.out):
+        print(path)
+    for (device_id, kind), track in sorted(recording.tracks.items()):
+        print(f"{device_id}.{kind}: {len(track.samples())} samples at {track.fs:g} Hz")
+    return 0
+
+
+async def _simulate(config: Config, args: argparse.Namespace) -> int:
+    opened = []
+    try:
+        for spec in config.device_specs():
+            if parse_moniker(spec.moniker).scheme != "sim":
+                continue
+            device = await open_device(spec)
+            opened.append(device)
+            assert device.simulator is not None
+            print(f"{spec.device_id}: {device.simulator.path} (driver {type(device.driver).protocol})")
+        sys.stdout.flush()
+        await asyncio.sleep(args.seconds if args.seconds is not None else 1e9)
+    finally:
+        for device in opened:
+            await device.close()
+    return 0

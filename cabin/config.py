@@ -1,0 +1,246 @@
+"""The station's configuration: built-in defaults, one TOML file, environment overrides.
+
+The defaults run a whole simulated station on this machine. A TOML file (given
+with ``--config`` or ``CABIN_CONFIG``) overrides any of them, and environment
+variables override the file: ``CABIN_<SECTION>__<KEY>``, with ``__`` between
+nested names, e.g. ``CABIN_STORE__PATH=/var/lib/cabin/station.db`` or
+``CABIN_DEVICES__ECG__MONIKER=serial:/dev/ttyUSB1,115200``. Secrets are
+:class:`Secret` values that print as ``***``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from cabin.errors import ConfigError
+from hardware.monikers import DeviceSpec, parse_moniker
+
+__all__ = [
+    "Config",
+    "DeviceConfig",
+    "LoggingConfig",
+    "Secret",
+    "StationConfig",
+    "StoreConfig",
+    "load_config",
+]
+
+ENV_PREFIX = "CABIN_"
+
+
+class Secret(str):
+    """A string that does not show itself when printed or logged."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def masked(self) -> str:
+        return "***" if self else ""
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
+    """Who this station is."""
+
+    id: str = "station-sim-01"
+    name: str = "Trạm công dân số (mô phỏng)"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    """Where the local database lives and what opens it.
+
+    The key is taken, in order, from ``key`` (base64 or hex, 32 bytes), from the
+    OS keyring when ``use_keyring`` is set, or from ``key_file`` (created with a
+    fresh random key, mode 0600, when absent).
+    """
+
+    path: Path = Path("station.db")
+    key: Secret = Secret("")
+    key_file: Path = Path("store.key")
+    use_keyring: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    level: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    """One device: where it is, and which protocol it speaks (for real serial ports)."""
+
+    moniker: str
+    driver: str | None = None
+
+
+def _default_devices() -> dict[str, DeviceConfig]:
+    return {
+        "oximeter": DeviceConfig("sim:cms50d"),
+        "ecg": DeviceConfig("sim:ecg"),
+        "ppg": DeviceConfig("sim:ppg"),
+        "bp": DeviceConfig("sim:cuff"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The effective configuration."""
+
+    data_dir: Path
+    station: StationConfig = field(default_factory=StationConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    devices: Mapping[str, DeviceConfig] = field(default_factory=_default_devices)
+
+    def device_specs(self) -> list[DeviceSpec]:
+        """The devices, as the hub takes them."""
+        return [DeviceSpec(name, d.moniker, d.driver) for name, d in self.devices.items()]
+
+    def as_dict(self, *, mask_secrets: bool = True) -> dict[str, Any]:
+        """A plain dict of every setting, secrets masked unless asked otherwise."""
+        return _plain(self, mask_secrets)
+
+
+def load_config(
+    path: Path | None = None, env: Mapping[str, str] | None = None
+) -> Config:
+    """Build the effective configuration.
+
+    Args:
+        path: a TOML file; ``CABIN_CONFIG`` names one when this is omitted.
+        env: the environment to read overrides from (``os.environ`` by default).
+
+    Raises:
+        ConfigError: the file cannot be read, or a setting is unknown or invalid.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is None and env.get(f"{ENV_PREFIX}CONFIG"):
+        path = Path(env[f"{ENV_PREFIX}CONFIG"])
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    raw = copy.deepcopy(raw)
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and "__" in name or name == f"{ENV_PREFIX}DATA_DIR":
+            keys = [k.lower() for k in name.removeprefix(ENV_PREFIX).split("__")]
+            _set_path(raw, keys, value)
+    return _build(raw)
+
+
+def _set_path(tree: dict[str, Any], keys: list[str], value: str) -> None:
+    for key in keys[:-1]:
+        node = tree.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError("is not a table", key=".".join(keys))
+        tree = node
+    tree[keys[-1]] = value
+
+
+def _build(raw: dict[str, Any]) -> Config:
+    raw = dict(raw)
+    data_dir = Path(raw.pop("data_dir", None) or platformdirs.user_data_dir("cabin")).expanduser()
+    station = _section(StationConfig, raw.pop("station", {}), "station")
+    store = _section(StoreConfig, raw.pop("store", {}), "store")
+    # Relative store paths live in the data directory.
+    if not store.path.is_absolute():
+        store = _replace(store, path=data_dir / store.path)
+    if not store.key_file.is_absolute():
+        store = _replace(store, key_file=data_dir / store.key_file)
+    logging_ = _section(LoggingConfig, raw.pop("logging", {}), "logging")
+    devices = _devices(raw.pop("devices", None))
+    if raw:
+        raise ConfigError("unknown setting", key=sorted(raw)[0])
+    return Config(data_dir, station, store, logging_, devices)
+
+
+def _devices(raw: Any) -> dict[str, DeviceConfig]:
+    devices = _default_devices()
+    if raw is None:
+        return devices
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", key="devices")
+    for name, body in raw.items():
+        if body in (False, "off", "none", ""):
+            devices.pop(name, None)  # a default device switched off
+            continue
+        if not isinstance(body, dict):
+            raise ConfigError("must be a table", key=f"devices.{name}")
+        merged = {**({"moniker": devices[name].moniker} if name in devices else {}), **body}
+        device = _section(DeviceConfig, merged, f"devices.{name}")
+        try:
+            parse_moniker(device.moniker)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key=f"devices.{name}.moniker") from None
+        devices[name] = device
+    return devices
+
+
+def _section(cls: Any, raw: Any, name: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", key=name)
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError("unknown setting", key=f"{name}.{key}")
+        values[key] = _coerce(value, str(known[key].type), f"{name}.{key}")
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"incomplete: {exc}", key=name) from None
+
+
+def _coerce(value: Any, type_name: str, key: str) -> Any:
+    if type_name == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError("must be true or false", key=key)
+    if type_name == "Path":
+        return Path(str(value)).expanduser()
+    if type_name == "Secret":
+        return Secret(str(value))
+    if type_name in ("str", "str | None"):
+        if not isinstance(value, str):
+            raise ConfigError("must be text", key=key)
+        return value
+    raise ConfigError(f"cannot read a {type_name}", key=key)  # pragma: no cover - schema bug
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    values = {f.name: getattr(obj, f.name) for f in fields(obj)}
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def _plain(obj: Any, mask: bool) -> Any:
+    if isinstance(obj, Secret):
+        return obj.masked() if mask else str(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(obj, f.name), mask) for f in fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: _plain(v, mask) for k, v in obj.items()}
+    return obj

@@ -1,0 +1,117 @@
+"""Device monikers: one string says where a device is and how to reach it.
+
+::
+
+    serial:/dev/ttyUSB0,115200      a serial port at a baud rate (the driver is named in the spec)
+    pty:/tmp/cabin/ecg              the same, for a pseudo-terminal
+    sim:ecg,hr=72,seed=3            a simulated device on its own pty, read by the real driver
+
+The options after the first comma are ``key=value`` pairs; a bare number is the
+baud rate. Simulated kinds: ``cms50d`` (fingertip oximeter), ``ecg``, ``ppg``,
+``cuff`` (blood-pressure module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hardware.driver import Driver
+from hardware.serial.drivers import Cms50dDriver, CuffDriver, EcgDriver, PpgDriver, SerialDriver
+
+if TYPE_CHECKING:
+    from hardware.sim.serial_device import SerialSimulator
+
+__all__ = ["DRIVERS", "DeviceSpec", "Moniker", "OpenedDevice", "open_device", "parse_moniker"]
+
+#: Serial drivers by protocol name.
+DRIVERS: Mapping[str, type[SerialDriver]] = {
+    cls.protocol: cls for cls in (Cms50dDriver, CuffDriver, EcgDriver, PpgDriver)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """A configured device.
+
+    Attributes:
+        device_id: the station's name for it (``oximeter``, ``ecg``...).
+        moniker: where it is (see the module's docstring).
+        driver: the protocol, for ``serial:`` and ``pty:`` monikers (``cms50d``, ``ecg``...).
+    """
+
+    device_id: str
+    moniker: str
+    driver: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Moniker:
+    """A parsed moniker."""
+
+    scheme: str
+    target: str
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_moniker(text: str) -> Moniker:
+    """Split ``scheme:target,opt=value,...``; raises ``ValueError`` on a malformed one."""
+    scheme, sep, rest = text.partition(":")
+    if not sep or not scheme or not rest:
+        raise ValueError(f"moniker {text!r} is not scheme:target")
+    target, *parts = rest.split(",")
+    if not target:
+        raise ValueError(f"moniker {text!r} has no target")
+    options: dict[str, str] = {}
+    for part in parts:
+        key, eq, value = part.partition("=")
+        if not eq:
+            key, value = "baudrate", part
+        if not key.strip() or not value.strip():
+            raise ValueError(f"moniker {text!r} has an empty option")
+        options[key.strip()] = value.strip()
+    return Moniker(scheme.strip().lower(), target.strip(), options)
+
+
+@dataclass(eq=False)
+class OpenedDevice:
+    """A device ready for the hub: its driver, and the simulator behind it if simulated."""
+
+    spec: DeviceSpec
+    driver: Driver
+    simulator: SerialSimulator | None = None
+
+    async def close(self) -> None:
+        if self.simulator is not None:
+            await self.simulator.close()
+
+
+async def open_device(spec: DeviceSpec) -> OpenedDevice:
+    """Build the driver a spec names (starting its simulator for ``sim:``).
+
+    Raises:
+        ValueError: a malformed moniker or an unknown driver or option.
+    """
+    moniker = parse_moniker(spec.moniker)
+    if moniker.scheme in ("serial", "pty"):
+        name = spec.driver or moniker.options.get("driver")
+        if name not in DRIVERS:
+            raise ValueError(f"device {spec.device_id}: unknown driver {name!r}")
+        baudrate = _int_option(moniker.options, "baudrate", 115200)
+        driver = DRIVERS[name](spec.device_id, moniker.target, baudrate)
+        return OpenedDevice(spec, driver)
+    if moniker.scheme == "sim":
+        from hardware.sim.station import make_simulator  # simulators only when asked for
+
+        simulator, name = make_simulator(moniker.target, moniker.options)
+        await simulator.start()
+        return OpenedDevice(spec, DRIVERS[name](spec.device_id, simulator.path), simulator)
+    raise ValueError(f"device {spec.device_id}: unknown scheme {moniker.scheme!r}")
+
+
+def _int_option(options: Mapping[str, str], key: str, default: int) -> int:
+    try:
+        return int(options.get(key, default))
+    except ValueError:
+        raise ValueError(f"option {key} must be a whole number") from None
