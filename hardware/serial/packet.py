@@ -130,7 +130,15 @@ class PacketFramer:
                 break
             total = _OVERHEAD + buf[5]
             if len(buf) < total:
-                break
+                # Wait for the rest, unless a whole valid packet already starts later on:
+                # then this sync was false (garbage or a damaged length) and waiting
+                # would only hold the good packets back.
+                later = self._next_valid(1)
+                if later is None:
+                    break
+                self.faults.append(FrameError("false sync", data=bytes(buf[:later])))
+                self._drop(later)
+                continue
             raw = bytes(buf[:total])
             try:
                 packets.append(Packet.from_bytes(raw))
@@ -145,6 +153,19 @@ class PacketFramer:
         """Return the faults seen since the last call, and forget them."""
         faults, self.faults = self.faults, []
         return faults
+
+    def _next_valid(self, start: int) -> int | None:
+        buf = self._buf
+        at = buf.find(SYNC, start)
+        while at >= 0:
+            if len(buf) - at >= HEADER.size:
+                end = at + HEADER.size + buf[at + 5]
+                if end + _CRC.size <= len(buf):
+                    (crc,) = _CRC.unpack_from(buf, end)
+                    if crc == crc16(bytes(buf[at + 2 : end])):
+                        return at
+            at = buf.find(SYNC, at + 1)
+        return None
 
     def _drop(self, n: int) -> None:
         if n > 0:
