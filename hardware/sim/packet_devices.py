@@ -52,7 +52,7 @@ class PacketSimulator(SerialSimulator):
         self.source = source
         self._framer = PacketFramer()
         self._seq = 0
-        self._pending = np.empty((0, source.channels))
+        self._due = 0  # samples due but not yet a whole packet
         self._truth: list[NDArray[np.int64]] = []
 
     @property
@@ -89,11 +89,12 @@ class PacketSimulator(SerialSimulator):
         return seq
 
     def _frames(self, count: int) -> list[tuple[bytes, int, bytes]]:
-        self._pending = np.concatenate([self._pending, self._codes(count)])
+        # Samples are made a packet at a time, so the packet's status byte describes them.
+        self._due += count
         frames = []
-        while self._pending.shape[0] >= self.per_packet:
-            block = self._pending[: self.per_packet].astype(np.int64)
-            self._pending = self._pending[self.per_packet :]
+        while self._due >= self.per_packet:
+            self._due -= self.per_packet
+            block = self._codes(self.per_packet).astype(np.int64)
             self._truth.append(block)
             raw = bytes(Packet(self.data_type, self._next_seq(), self._payload(block)))
             frames.append((raw[:_HEADER_SIZE], self.per_packet, raw[_HEADER_SIZE:]))
