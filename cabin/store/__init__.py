@@ -1,0 +1,39 @@
+"""The station's local database: SQLite in WAL mode, personal data sealed with AES-GCM.
+
+Open a :class:`Store` with a key from :func:`key_from_config`; it holds
+residents (identity encrypted, found by a blind index of the CCCD number),
+visits and their state history, measurements, waveform segments and an
+append-only audit log. The schema grows by appending a :class:`Migration` to
+:data:`cabin.store.migrations.MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+from cabin.store.crypto import generate_key, key_from_config
+from cabin.store.migrations import Migration
+from cabin.store.models import (
+    AuditEntry,
+    Identity,
+    Measurement,
+    Resident,
+    Sex,
+    Visit,
+    VisitTransition,
+    Waveform,
+)
+from cabin.store.store import Store
+
+__all__ = [
+    "AuditEntry",
+    "Identity",
+    "Measurement",
+    "Migration",
+    "Resident",
+    "Sex",
+    "Store",
+    "Visit",
+    "VisitTransition",
+    "Waveform",
+    "generate_key",
+    "key_from_config",
+]

@@ -1,0 +1,278 @@
+"""The database schema, as an ordered list of migrations.
+
+Each :class:`Migration` has a version (1, 2, 3... with no gaps), a description
+and SQL. :func:`apply_migrations` runs the pending ones in order, each in its
+own ``BEGIN IMMEDIATE`` transaction together with the new ``PRAGMA user_version``
+and a row in ``schema_migrations``, so a migration is applied entirely or not at
+all, and exactly once. ``user_version`` is the authority; ``schema_migrations``
+is the history. A database whose version is newer than the code is refused.
+
+To change the schema, append a migration to :data:`MIGRATIONS`; never edit one
+that has shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cabin.errors import StoreError
+from cabin.store.codec import to_db_time, utc_now
+
+__all__ = [
+    "MIGRATIONS",
+    "Migration",
+    "apply_migrations",
+    "check_migrations",
+    "schema_version",
+    "split_statements",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def split_statements(sql: str) -> list[str]:
+    """The complete SQL statements in ``sql``, in order (trigger bodies kept whole).
+
+    Raises:
+        ValueError: ``sql`` ends with an incomplete statement.
+    """
+    statements: list[str] = []
+    pending = ""
+    *pieces, tail = sql.split(";")
+    for piece in pieces:
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if not _only_comments(pending):
+                statements.append(pending.strip())
+            pending = ""
+    if not _only_comments(pending + tail):
+        raise ValueError("SQL ends with an incomplete statement")
+    return statements
+
+
+def _only_comments(sql: str) -> bool:
+    for line in sql.splitlines():
+        code = line.split("--", 1)[0].strip(" \t\r;")
+        if code:
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step of the schema.
+
+    Attributes:
+        version: the schema version this step produces; the first is 1.
+        description: a line saying what it does.
+        sql: one or more SQL statements separated by semicolons (triggers allowed).
+    """
+
+    version: int
+    description: str
+    sql: str
+
+    def __post_init__(self) -> None:
+        if self.version < 1:
+            raise ValueError("migration versions start at 1")
+        if not split_statements(self.sql):
+            raise ValueError(f"migration {self.version} has no SQL")
+
+
+_V1_SQL = """
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE residents (
+    id TEXT PRIMARY KEY CHECK (length(id) = 36),
+    cccd_index BLOB NOT NULL UNIQUE CHECK (length(cccd_index) = 32),
+    cccd BLOB NOT NULL,
+    full_name BLOB NOT NULL,
+    birth_date BLOB NOT NULL,
+    sex BLOB NOT NULL,
+    address BLOB NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE visits (
+    id TEXT PRIMARY KEY CHECK (length(id) = 36),
+    resident_id TEXT REFERENCES residents (id),
+    station_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    consent INTEGER NOT NULL DEFAULT 0 CHECK (consent IN (0, 1))
+) STRICT;
+CREATE INDEX visits_by_resident ON visits (resident_id, started_at);
+
+CREATE TABLE visit_transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    at TEXT NOT NULL
+) STRICT;
+CREATE INDEX visit_transitions_by_visit ON visit_transitions (visit_id, id);
+
+CREATE TABLE measurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+    unit TEXT NOT NULL,
+    device_id TEXT,
+    device_time TEXT,
+    received_at TEXT NOT NULL,
+    quality REAL CHECK (quality IS NULL OR (quality >= 0 AND quality <= 1)),
+    flags_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(flags_json))
+) STRICT;
+CREATE INDEX measurements_by_visit ON measurements (visit_id, id);
+
+CREATE TABLE waveform_segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    signal_kind TEXT NOT NULL,
+    fs REAL NOT NULL CHECK (fs > 0),
+    start_time TEXT NOT NULL,
+    sample_count INTEGER NOT NULL CHECK (sample_count >= 0),
+    unit TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    samples BLOB NOT NULL,
+    device_id TEXT
+) STRICT;
+CREATE INDEX waveform_segments_by_visit ON waveform_segments (visit_id, start_time, id);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_type TEXT,
+    object_id TEXT
+) STRICT;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+"""
+
+#: The schema, oldest first. Append to extend; never edit a shipped entry.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "meta, residents (encrypted identity, blind CCCD index), visits, transitions, "
+        "measurements, waveform segments, append-only audit log",
+        _V1_SQL,
+    ),
+)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the database (0 for a new one)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def check_migrations(migrations: Sequence[Migration]) -> int:
+    """The latest version of a well-formed list: versions must run 1, 2, 3... in order.
+
+    Raises:
+        ValueError: the list is empty, out of order, or has a gap or a repeat.
+    """
+    if not migrations:
+        raise ValueError("at least one migration is needed")
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.version != expected:
+            raise ValueError(
+                f"migration versions must run 1, 2, 3...: found {migration.version} "
+                f"where {expected} belongs"
+            )
+    return len(migrations)
+
+
+def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[int]:
+    """Bring the database up to the latest of ``migrations``.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) with no open
+    transaction. Each pending migration runs in its own immediate transaction;
+    the version is re-read inside it, so two processes opening the same file
+    at once apply each migration once.
+
+    Args:
+        conn: an open connection to the database.
+        migrations: the well-formed list, oldest first.
+
+    Returns:
+        The versions applied by this call, in order (empty when up to date).
+
+    Raises:
+        StoreError: the database is newer than ``migrations``, or a migration failed
+            (the database is then left at the last version that succeeded).
+    """
+    latest = check_migrations(migrations)
+    _refuse_newer(schema_version(conn), latest)
+    applied: list[int] = []
+    for migration in migrations:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                current = schema_version(conn)
+                _refuse_newer(current, latest)
+                if current >= migration.version:
+                    conn.execute("ROLLBACK")
+                    continue
+                _apply_one(conn, migration)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            logger.error(
+                "migration failed",
+                extra={"version": migration.version, "error": _error_name(exc)},
+            )
+            # The message quotes schema SQL only, never stored data.
+            raise StoreError(f"migration {migration.version} failed: {exc}") from exc
+        logger.info("migration applied", extra={"version": migration.version})
+        applied.append(migration.version)
+    return applied
+
+
+def _apply_one(conn: sqlite3.Connection, migration: Migration) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL"
+        ") STRICT"
+    )
+    for statement in split_statements(migration.sql):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+        (migration.version, migration.description, to_db_time(utc_now())),
+    )
+    # PRAGMA takes no parameters; the version is an int we checked.
+    conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+
+
+def _refuse_newer(current: int, latest: int) -> None:
+    if current > latest:
+        raise StoreError(
+            f"the database has schema version {current}, newer than this program's {latest}; "
+            "upgrade the program"
+        )
+
+
+def _error_name(exc: sqlite3.Error) -> str:
+    return getattr(exc, "sqlite_errorname", None) or type(exc).__name__
