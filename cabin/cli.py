@@ -131,6 +131,8 @@ async def _dashboard(hub: DeviceHub, config: Config, seconds: float | None) -> N
     table = DeviceTable([s.device_id for s in hub.specs])
     deadline = None if seconds is None else time.monotonic() + seconds
     with hub.subscribe() as events:
+        for status in hub.status().values():  # what happened before we subscribed
+            table.update(status)
         live = _LiveView(config.station.name)
         try:
             while deadline is None or time.monotonic() < deadline:
@@ -189,6 +191,8 @@ async def _devices(config: Config, args: argparse.Namespace) -> int:
     table = DeviceTable([s.device_id for s in specs])
     async with DeviceHub(specs) as hub:
         with hub.subscribe() as events:
+            for status in hub.status().values():
+                table.update(status)
             await _drain(events, table, args.seconds)
     for spec, line in zip(specs, table.lines(), strict=True):
         device_id, state, rate, values, faults = line

@@ -96,6 +96,9 @@ class SerialSimulator(abc.ABC):
         self.samples_sent = 0  # samples in frames written, damaged or not
         self.samples_damaged = 0  # samples in frames the simulator damaged on purpose
         self.commands_received = 0
+        # When a list, each write appends (time.monotonic(), samples written so far):
+        # benchmarks use it to time the path from the pty to a subscriber.
+        self.write_log: list[tuple[float, int]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._stream_t0 = 0.0
         self._stream_done = 0
@@ -183,6 +186,8 @@ class SerialSimulator(abc.ABC):
             for header, n, rest in self._frames(count):
                 out += self._apply_faults(header, n, rest)
                 self.samples_sent += n
+            if self.write_log is not None:
+                self.write_log.append((time.monotonic(), self.samples_sent))
             self.port.write(bytes(out))
 
     def _apply_faults(self, header: bytes, n: int, rest: bytes) -> bytes:
