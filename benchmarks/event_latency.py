@@ -92,8 +92,10 @@ def main() -> None:
         )
     if everything:
         ms = np.array(everything)
-        print(f"{'all':10} {len(ms):7d} {np.median(ms):10.2f} {np.percentile(ms, 99):8.2f} "
-              f"{ms.max():8.2f}")
+        print(
+            f"{'all':10} {len(ms):7d} {np.median(ms):10.2f} {np.percentile(ms, 99):8.2f} "
+            f"{ms.max():8.2f}"
+        )
 
 
 if __name__ == "__main__":

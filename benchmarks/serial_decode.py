@@ -61,18 +61,39 @@ def run(driver, stream):
 def main() -> None:
     rows = []
     cases = [
-        ("ECG 500 Hz x2 (ADS1292-class)", EcgDriver, PacketType.ECG_DATA, 10, 500, ecg_payload,
-         Info(500, 48, 2, "bench")),
-        ("PPG 100 Hz x2 (MAX30102-class)", PpgDriver, PacketType.PPG_DATA, 4, 100, ppg_payload,
-         Info(100, 1, 2, "bench")),
-        ("Cuff 100 Hz", CuffDriver, PacketType.CUFF_DATA, 5, 100, cuff_payload,
-         Info(100, 1, 1, "bench")),
+        (
+            "ECG 500 Hz x2 (ADS1292-class)",
+            EcgDriver,
+            PacketType.ECG_DATA,
+            10,
+            500,
+            ecg_payload,
+            Info(500, 48, 2, "bench"),
+        ),
+        (
+            "PPG 100 Hz x2 (MAX30102-class)",
+            PpgDriver,
+            PacketType.PPG_DATA,
+            4,
+            100,
+            ppg_payload,
+            Info(100, 1, 2, "bench"),
+        ),
+        (
+            "Cuff 100 Hz",
+            CuffDriver,
+            PacketType.CUFF_DATA,
+            5,
+            100,
+            cuff_payload,
+            Info(100, 1, 1, "bench"),
+        ),
     ]
     for name, cls, ptype, per_packet, fs, payload, info in cases:
         stream, samples = packet_stream(ptype, per_packet, fs, payload)
         driver = cls("bench", "/dev/null")
         driver.info = info
-        seconds, events = run(driver, stream)
+        seconds, _ = run(driver, stream)
         assert driver.counters["samples"] == samples, driver.counters
         rows.append((name, samples, seconds, fs))
     frames = [

@@ -228,8 +228,8 @@ async def _simulate(config: Config, args: argparse.Namespace) -> int:
                 continue
             device = await open_device(spec)
             opened.append(device)
-            assert device.simulator is not None
-            print(f"{spec.device_id}: {device.simulator.path} (driver {type(device.driver).protocol})")
+            if device.simulator is not None:
+                print(f"{spec.device_id}: {device.simulator.path}")
         sys.stdout.flush()
         await asyncio.sleep(args.seconds if args.seconds is not None else 1e9)
     finally:

@@ -68,7 +68,7 @@ class StoreConfig:
     """
 
     path: Path = Path("station.db")
-    key: Secret = Secret("")
+    key: Secret = Secret("")  # noqa: RUF009 - an immutable str
     key_file: Path = Path("store.key")
     use_keyring: bool = False
 
@@ -111,12 +111,11 @@ class Config:
 
     def as_dict(self, *, mask_secrets: bool = True) -> dict[str, Any]:
         """A plain dict of every setting, secrets masked unless asked otherwise."""
-        return _plain(self, mask_secrets)
+        plain: dict[str, Any] = _plain(self, mask_secrets)
+        return plain
 
 
-def load_config(
-    path: Path | None = None, env: Mapping[str, str] | None = None
-) -> Config:
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Build the effective configuration.
 
     Args:
@@ -139,7 +138,7 @@ def load_config(
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     raw = copy.deepcopy(raw)
     for name, value in env.items():
-        if name.startswith(ENV_PREFIX) and "__" in name or name == f"{ENV_PREFIX}DATA_DIR":
+        if (name.startswith(ENV_PREFIX) and "__" in name) or name == f"{ENV_PREFIX}DATA_DIR":
             keys = [k.lower() for k in name.removeprefix(ENV_PREFIX).split("__")]
             _set_path(raw, keys, value)
     return _build(raw)

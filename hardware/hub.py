@@ -125,7 +125,7 @@ class DeviceHub:
         self._subscribers: set[Subscription] = set()
         self._status: dict[str, DeviceStatus] = {}
         self._started = False
-        self._rng = random.Random()
+        self._rng = random.Random()  # noqa: S311 - jitter, not secrecy
 
     async def start(self) -> None:
         """Open every device and start its supervisor."""
@@ -233,7 +233,10 @@ class DeviceHub:
             await asyncio.sleep(delay)
             self._publish(
                 DeviceStatus(
-                    driver.device_id, DeviceState.CONNECTING, self._clock(), "retry",
+                    driver.device_id,
+                    DeviceState.CONNECTING,
+                    self._clock(),
+                    "retry",
                     driver.counters,
                 )
             )

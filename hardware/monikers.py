@@ -95,7 +95,7 @@ async def open_device(spec: DeviceSpec) -> OpenedDevice:
     """
     moniker = parse_moniker(spec.moniker)
     if moniker.scheme in ("serial", "pty"):
-        name = spec.driver or moniker.options.get("driver")
+        name = spec.driver or moniker.options.get("driver", "")
         if name not in DRIVERS:
             raise ValueError(f"device {spec.device_id}: unknown driver {name!r}")
         baudrate = _int_option(moniker.options, "baudrate", 115200)

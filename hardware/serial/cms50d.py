@@ -27,8 +27,8 @@ __all__ = [
     "NO_SPO2",
     "START_COMMAND",
     "STOP_COMMAND",
-    "Cms50dFramer",
     "Cms50dFrame",
+    "Cms50dFramer",
     "Cms50dStatus",
 ]
 

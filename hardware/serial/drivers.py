@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cabin.errors import DeviceError, DeviceUnavailable, FrameError
 from hardware.driver import Clock, Emit, utc_now
@@ -117,7 +118,7 @@ class SerialDriver(abc.ABC):
     def _stop_stream(self) -> None:
         """Ask the device to stop streaming (best effort)."""
 
-    def _reset_stream(self) -> None:
+    def _reset_stream(self) -> None:  # noqa: B027 - an optional hook
         """Forget per-connection stream state before a handshake."""
 
     def _write(self, data: bytes) -> None:
@@ -126,9 +127,7 @@ class SerialDriver(abc.ABC):
         self._link.write(data)
 
     def _status(self, state: DeviceState, reason: str) -> None:
-        self._emit(
-            DeviceStatus(self.device_id, state, self._clock(), reason, dict(self._counters))
-        )
+        self._emit(DeviceStatus(self.device_id, state, self._clock(), reason, dict(self._counters)))
 
     def _count_faults(self, faults: list[FrameError]) -> None:
         if not faults:
@@ -248,8 +247,8 @@ class _PacketDriver(SerialDriver):
             if future is not None and not future.done():
                 future.set_result(packet)
             elif packet.type in (PacketType.ECG_DATA, PacketType.PPG_DATA, PacketType.CUFF_DATA):
-                if self.info is not None:
-                    self._on_data(packet)
+                if self.info is not None:  # data before the handshake is not ours yet
+                    self._on_data(packet, self.info)
             elif packet.type not in (PacketType.ACK, PacketType.INFO):
                 self._counters["unknown_packets"] += 1
 
@@ -273,19 +272,19 @@ class _PacketDriver(SerialDriver):
     def _chunk(
         self,
         kind: SignalKind,
-        samples: np.ndarray,  # type: ignore[type-arg]
+        samples: NDArray[np.float64],
         index: int,
         unit: str,
         flags: frozenset[str],
+        info: Info,
     ) -> WaveformChunk:
-        assert self.info is not None
-        fs = float(self.info.fs)
+        fs = float(info.fs)
         return WaveformChunk(
             kind, fs, self._time_of(index, fs), samples, index, self.device_id, unit, flags
         )
 
     @abc.abstractmethod
-    def _on_data(self, packet: Packet) -> None:
+    def _on_data(self, packet: Packet, info: Info) -> None:
         """Turn a data packet into events."""
 
 
@@ -298,23 +297,22 @@ class EcgDriver(_PacketDriver):
         if info.channels != 2:
             raise DeviceUnavailable("not a 2-channel ECG", device_id=self.device_id)
 
-    def _on_data(self, packet: Packet) -> None:
+    def _on_data(self, packet: Packet, info: Info) -> None:
         if packet.type != PacketType.ECG_DATA:
             return
         data = EcgData.from_bytes(packet.payload)
-        assert self.info is not None
         codes = np.array(data.samples, dtype=np.float64)
-        mv = codes * (self.info.lsb * 1e-6)  # nV per code -> mV
+        mv = codes * (info.lsb * 1e-6)  # nV per code -> mV
         flags = _lead_flags(data.lead_off)
         index = self._advance(packet.seq, len(data.samples))
-        self._emit(self._chunk(SignalKind.ECG_I, mv[:, 0], index, "mV", flags))
-        self._emit(self._chunk(SignalKind.ECG_II, mv[:, 1], index, "mV", flags))
+        self._emit(self._chunk(SignalKind.ECG_I, mv[:, 0], index, "mV", flags, info))
+        self._emit(self._chunk(SignalKind.ECG_II, mv[:, 1], index, "mV", flags, info))
 
 
 def _lead_flags(lead_off: LeadOff) -> frozenset[str]:
     if not lead_off:
         return frozenset()
-    names = {f"lead_off_{flag.name.lower()}" for flag in LeadOff if flag and flag in lead_off}
+    names = {f"lead_off_{flag.name or ''}".lower() for flag in LeadOff if flag and flag in lead_off}
     return frozenset({"lead_off", *names})
 
 
@@ -323,7 +321,7 @@ class PpgDriver(_PacketDriver):
 
     protocol = "ppg"
 
-    def _on_data(self, packet: Packet) -> None:
+    def _on_data(self, packet: Packet, info: Info) -> None:
         if packet.type != PacketType.PPG_DATA:
             return
         data = PpgData.from_bytes(packet.payload)
@@ -335,8 +333,8 @@ class PpgDriver(_PacketDriver):
             flags.add("saturated")
         index = self._advance(packet.seq, len(data.samples))
         frozen = frozenset(flags)
-        self._emit(self._chunk(SignalKind.PPG_RED, counts[:, 0], index, "1", frozen))
-        self._emit(self._chunk(SignalKind.PPG_IR, counts[:, 1], index, "1", frozen))
+        self._emit(self._chunk(SignalKind.PPG_RED, counts[:, 0], index, "1", frozen, info))
+        self._emit(self._chunk(SignalKind.PPG_IR, counts[:, 1], index, "1", frozen, info))
 
 
 class CuffDriver(_PacketDriver):
@@ -364,12 +362,11 @@ class CuffDriver(_PacketDriver):
         else:
             await super().command(name, **params)
 
-    def _on_data(self, packet: Packet) -> None:
+    def _on_data(self, packet: Packet, info: Info) -> None:
         if packet.type != PacketType.CUFF_DATA:
             return
         data = CuffData.from_bytes(packet.payload)
-        assert self.info is not None
-        mmhg = np.array(data.samples, dtype=np.float64) * (self.info.lsb / 100.0)
+        mmhg = np.array(data.samples, dtype=np.float64) * (info.lsb / 100.0)
         if data.state != self.state:
             self.state = data.state
             if data.state in (CuffState.LEAK, CuffState.OVER_PRESSURE):
@@ -377,7 +374,7 @@ class CuffDriver(_PacketDriver):
                 self._status(DeviceState.CONNECTED, f"cuff_{data.state.name.lower()}")
         index = self._advance(packet.seq, len(data.samples))
         flags = frozenset({data.state.name.lower()})
-        self._emit(self._chunk(SignalKind.CUFF_PRESSURE, mmhg, index, "mm[Hg]", flags))
+        self._emit(self._chunk(SignalKind.CUFF_PRESSURE, mmhg, index, "mm[Hg]", flags, info))
 
 
 class Cms50dDriver(SerialDriver):
@@ -437,7 +434,13 @@ class Cms50dDriver(SerialDriver):
         start = self._time_of(self._index, self.fs)
         self._emit(
             WaveformChunk(
-                SignalKind.PLETH, self.fs, start, pleth, self._index, self.device_id, "1",
+                SignalKind.PLETH,
+                self.fs,
+                start,
+                pleth,
+                self._index,
+                self.device_id,
+                "1",
                 frozenset(flags),
             )
         )
@@ -454,7 +457,11 @@ class Cms50dDriver(SerialDriver):
             if last.pulse_rate is not None:
                 self._emit(
                     Reading(
-                        "pulse_rate", {"pulse_rate": last.pulse_rate}, "/min", self.device_id,
-                        at, flags=frozen,
+                        "pulse_rate",
+                        {"pulse_rate": last.pulse_rate},
+                        "/min",
+                        self.device_id,
+                        at,
+                        flags=frozen,
                     )
                 )

@@ -65,7 +65,8 @@ class SerialLink:
 
     async def wait_closed(self) -> None:
         """Wait until the port goes away; raises :class:`DeviceUnavailable` then."""
-        assert self._closed is not None, "open() first"
+        if self._closed is None:
+            raise DeviceUnavailable("port was never opened", device_id=self.device_id)
         await asyncio.shield(self._closed)
 
     def close(self) -> None:

@@ -43,9 +43,7 @@ class PacketSimulator(SerialSimulator):
 
     data_type: ClassVar[PacketType]
 
-    def __init__(
-        self, info: Info, per_packet: int, source: SampleSource, **kwargs: object
-    ) -> None:
+    def __init__(self, info: Info, per_packet: int, source: SampleSource, **kwargs: object) -> None:
         super().__init__(float(info.fs), **kwargs)  # type: ignore[arg-type]
         self.info = info
         self.per_packet = per_packet

@@ -50,7 +50,7 @@ class LoopSource:
     def take(self, n: int) -> NDArray[np.float64]:
         idx = (self._pos + np.arange(n)) % self.signal.shape[0]
         self._pos = int((self._pos + n) % self.signal.shape[0])
-        return self.signal[idx]
+        return np.asarray(self.signal[idx], dtype=np.float64)
 
 
 @dataclass
@@ -195,8 +195,8 @@ class SerialSimulator(abc.ABC):
         prefix = b""
         if faults.garble:
             faults.garble -= 1
-            prefix = self.rng.integers(0, 256, int(self.rng.integers(3, 20))).astype(np.uint8)
-            prefix = prefix.tobytes()
+            size = int(self.rng.integers(3, 20))
+            prefix = self.rng.integers(0, 256, size).astype(np.uint8).tobytes()
         if faults.corrupt and rest:
             faults.corrupt -= 1
             self.samples_damaged += n

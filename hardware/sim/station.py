@@ -79,7 +79,10 @@ def _heart(o: Mapping[str, float], fs: float) -> SimulatedEcg:
 def _ppg(o: Mapping[str, float]) -> tuple[np.ndarray[Any, np.dtype[np.float64]], float]:
     beats = _heart(o, 250.0).beat_times_s
     ppg = ppg_simulate(
-        beats, o["loop"], 100.0, PpgParams(spo2=o["spo2"], respiratory_rate=o["rr"]),
+        beats,
+        o["loop"],
+        100.0,
+        PpgParams(spo2=o["spo2"], respiratory_rate=o["rr"]),
         seed=int(o["seed"]),
     )
     return np.column_stack([ppg.red, ppg.ir]), ppg.heart_rate

@@ -48,7 +48,10 @@ def test_backoff_grows_to_its_cap_and_spreads_by_jitter():
 
 
 async def test_every_subscriber_gets_every_event_of_its_devices():
-    sims = {"ecg": EcgSimulator(ramp_source(2, 1.0), fs=250), "ppg": PpgSimulator(ramp_source(2, 9.0))}
+    sims = {
+        "ecg": EcgSimulator(ramp_source(2, 1.0), fs=250),
+        "ppg": PpgSimulator(ramp_source(2, 9.0)),
+    }
     opener = opener_for(sims, {"ecg": EcgDriver, "ppg": PpgDriver})
     specs = [DeviceSpec("ecg", "sim:ecg"), DeviceSpec("ppg", "sim:ppg")]
     async with DeviceHub(specs, opener=opener, backoff=FAST) as hub:
@@ -85,9 +88,7 @@ async def test_an_unplugged_device_is_reported_and_reconnects_when_plugged_back(
         events, log = hub.subscribe(), EventLog()
         await collect(events, log, lambda e: len(e.chunks(SignalKind.ECG_I)) >= 3)
         sim.unplug()
-        await collect(
-            events, log, lambda e: any(s.reason == "unplugged" for s in e.statuses())
-        )
+        await collect(events, log, lambda e: any(s.reason == "unplugged" for s in e.statuses()))
         await asyncio.sleep(0.5)  # a few failed attempts while the cable is out
         sim.replug()
         before = len(log.chunks(SignalKind.ECG_I))
@@ -112,7 +113,9 @@ async def test_a_silent_device_is_retried_until_it_answers():
 
     async with DeviceHub([DeviceSpec("ppg", "sim:ppg")], opener=opener, backoff=FAST) as hub:
         events, log = hub.subscribe(), EventLog()
-        await collect(events, log, lambda e: sum(s.reason == "no answer" for s in e.statuses()) >= 2)
+        await collect(
+            events, log, lambda e: sum(s.reason == "no answer" for s in e.statuses()) >= 2
+        )
         sim.faults.silent = False
         await collect(events, log, lambda e: len(e.chunks(SignalKind.PPG_IR)) >= 2)
     assert hub.status()["ppg"].state == DeviceState.CONNECTED
@@ -144,9 +147,7 @@ async def test_a_driver_bug_is_contained_and_retried():
     try:
         async with DeviceHub([DeviceSpec("broken", "sim:x")], opener=opener, backoff=FAST) as hub:
             events, log = hub.subscribe(), EventLog()
-            await collect(
-                events, log, lambda e: sum(s.state == "fault" for s in e.statuses()) >= 3
-            )
+            await collect(events, log, lambda e: sum(s.state == "fault" for s in e.statuses()) >= 3)
     finally:
         logging.getLogger("hardware.hub").removeHandler(handler)
     assert BrokenDriver.runs >= 3
@@ -171,7 +172,9 @@ async def test_commands_to_an_unknown_device_raise_device_unavailable():
 
 
 def test_status_events_are_frozen():
-    status = DeviceStatus("d", DeviceState.CONNECTED, __import__("datetime").datetime.now().astimezone())
+    status = DeviceStatus(
+        "d", DeviceState.CONNECTED, __import__("datetime").datetime.now().astimezone()
+    )
     with pytest.raises(AttributeError):
         status.state = DeviceState.FAULT  # type: ignore[misc]
     assert not isinstance(status, WaveformChunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ async def test_ecg_chunk_times_follow_the_sample_index(events):
         async with running(EcgDriver("ecg", sim.path), events):
             await events.wait_for(lambda e: len(e.chunks(SignalKind.ECG_I)) >= 20)
     chunks = events.chunks(SignalKind.ECG_I)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start == before.end
         assert after.seq == before.seq + len(before)
 
