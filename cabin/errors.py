@@ -92,9 +92,7 @@ class FrameError(DeviceError, ValueError):
         offset: int = 0,
         device_id: str | None = None,
     ) -> None:
-        super().__init__(
-            f"{reason} (offset {offset}, length {len(data)})", device_id=device_id
-        )
+        super().__init__(f"{reason} (offset {offset}, length {len(data)})", device_id=device_id)
         self.reason = reason
         self.data = bytes(data)
         self.offset = offset
