@@ -1,1 +1,3 @@
-"""placeholder"""
+"""Public-service and payment modules. Filled by the services issue."""
+
+__all__: list[str] = []
