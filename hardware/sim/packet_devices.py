@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 from hardware.serial.messages import (
     Ack,
     CuffData,
-    CuffState,
     EcgData,
     Info,
     LeadOff,
@@ -24,6 +23,7 @@ from hardware.serial.messages import (
     PpgStatus,
 )
 from hardware.serial.packet import Packet, PacketFramer, PacketType
+from hardware.sim.cuff_source import CuffSource
 from hardware.sim.serial_device import SampleSource, SerialSimulator
 
 __all__ = ["CuffSimulator", "EcgSimulator", "PacketSimulator", "PpgSimulator"]
@@ -198,18 +198,3 @@ class CuffSimulator(PacketSimulator):
 
     def _payload(self, block: NDArray[np.int64]) -> bytes:
         return bytes(CuffData(self.cuff.state, tuple(int(c) for c in block[:, 0])))
-
-
-class CuffSource(SampleSource, abc.ABC):
-    """A cuff's pressure (mmHg) as the module's firmware produces it, stepped live."""
-
-    channels = 1
-    state: CuffState
-
-    @abc.abstractmethod
-    def inflate(self, target: float) -> None:
-        """Start a measurement: inflate to ``target`` mmHg, then deflate."""
-
-    @abc.abstractmethod
-    def dump(self) -> None:
-        """Emergency deflate."""

@@ -20,6 +20,8 @@ fs         ECG sampling rate, Hz (250 or 500)          500
 noise      ECG white noise, mV                         0.01
 sbp, dbp   systolic and diastolic pressure, mmHg       128, 82
 loop       seconds of signal made, then replayed       120
+leak       a cuff leak's time constant, s (0: none)    0
+overpressure  1: the pump runs past the safety limit   0
 =========  ==========================================  ===========
 """
 
@@ -30,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from hardware.sim.cuff_model import CuffParams
+from hardware.sim.cuff_source import CycleSource
 from hardware.sim.ecg_model import EcgParams, SimulatedEcg, ecg_simulate
 from hardware.sim.oximeter import Cms50dSimulator
-from hardware.sim.packet_devices import EcgSimulator, PpgSimulator
+from hardware.sim.packet_devices import CuffSimulator, EcgSimulator, PpgSimulator
 from hardware.sim.ppg_model import PpgParams, pleth_display, ppg_simulate
 from hardware.sim.serial_device import LoopSource, SerialSimulator
 
@@ -50,6 +54,8 @@ _DEFAULTS: dict[str, float] = {
     "sbp": 128.0,
     "dbp": 82.0,
     "loop": 120.0,
+    "leak": 0.0,
+    "overpressure": 0.0,
 }
 
 
@@ -113,10 +119,23 @@ def _oximeter(o: Mapping[str, float]) -> tuple[SerialSimulator, str]:
     return simulator, "cms50d"
 
 
+def _cuff(o: Mapping[str, float]) -> tuple[SerialSimulator, str]:
+    params = CuffParams(
+        systolic=o["sbp"],
+        diastolic=o["dbp"],
+        heart_rate=o["hr"],
+        leak_time_constant_s=o["leak"] or None,
+        over_pressure=bool(o["overpressure"]),
+    )
+    source = CycleSource(params, 100.0, seed=int(o["seed"]))
+    return CuffSimulator(source, seed=int(o["seed"]), speed=o["speed"]), "cuff"
+
+
 _BUILDERS = {
     "ecg": _ecg,
     "ppg": _ppg_device,
     "cms50d": _oximeter,
+    "cuff": _cuff,
 }
 
 #: The kinds ``sim:`` monikers can name.
