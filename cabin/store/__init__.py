@@ -1,10 +1,10 @@
-"""The station's local database: SQLite in WAL mode, personal data sealed with AES-GCM.
+"""The station's local database: SQLite in WAL mode, personal and health data sealed (AES-GCM).
 
 Open a :class:`Store` with a key from :func:`key_from_config`; it holds
 residents (identity encrypted, found by a blind index of the CCCD number),
-visits and their state history, measurements, waveform segments and an
-append-only audit log. The schema grows by appending a :class:`Migration` to
-:data:`cabin.store.migrations.MIGRATIONS`.
+visits and their state history, measurements and waveform segments (values,
+flags and samples encrypted) and an append-only audit log. The schema grows by
+appending a :class:`Migration` to :data:`cabin.store.migrations.MIGRATIONS`.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 Times are timezone-aware UTC :class:`~datetime.datetime` objects in the API and
 fixed-width ISO-8601 text in the database (``2025-03-01T08:15:30.123456+00:00``),
-so that text order is time order. Waveform samples are numpy float64 arrays in
-the API and zlib-compressed float32 little-endian bytes in the database.
+so that text order is time order. A measurement's values and flags become one
+small JSON object, padded with spaces to a multiple of :data:`READING_BLOCK`
+bytes. Waveform samples are numpy float64 arrays in the API and zlib-compressed
+float32 little-endian bytes in the database. The readings module seals both
+kinds of bytes before they reach SQLite; this module only shapes them.
 """
 
 from __future__ import annotations
@@ -20,13 +23,12 @@ from numpy.typing import NDArray
 from cabin.errors import StoreError
 
 __all__ = [
+    "READING_BLOCK",
     "SAMPLE_ENCODING",
-    "decode_flags",
+    "decode_reading",
     "decode_samples",
-    "decode_values",
-    "encode_flags",
+    "encode_reading",
     "encode_samples",
-    "encode_values",
     "from_db_date",
     "from_db_time",
     "to_db_date",
@@ -34,8 +36,11 @@ __all__ = [
     "utc_now",
 ]
 
-#: Name of the waveform blob format, stored with each segment.
+#: Name of the waveform blob format (before sealing), stored with each segment.
 SAMPLE_ENCODING = "zlib-f32le"
+#: A measurement's JSON is padded to a multiple of this many bytes, so that the
+#: length of its ciphertext does not tell 72 beats a minute from 120.
+READING_BLOCK = 64
 
 _F32 = np.dtype("<f4")
 _F32_MAX = float(np.finfo(np.float32).max)
@@ -79,8 +84,12 @@ def from_db_date(text: str) -> date:
         raise StoreError("a stored date is malformed") from exc
 
 
-def encode_values(values: Mapping[str, float]) -> str:
-    """JSON text for named numeric values; empty, non-finite or unnamed values are refused."""
+def encode_reading(values: Mapping[str, float], flags: Iterable[str]) -> bytes:
+    """UTF-8 JSON ``{"flags": [...], "values": {...}}`` padded to :data:`READING_BLOCK` bytes.
+
+    Flags are sorted and deduplicated. Empty, non-finite or unnamed values and
+    empty flags are refused with ``ValueError``.
+    """
     if not values:
         raise ValueError("a measurement needs at least one value")
     clean: dict[str, float] = {}
@@ -91,37 +100,33 @@ def encode_values(values: Mapping[str, float]) -> str:
         if not math.isfinite(number):
             raise ValueError("measured values must be finite")
         clean[name] = number
-    return json.dumps(clean, sort_keys=True, allow_nan=False, separators=(",", ":"))
-
-
-def decode_values(text: str) -> dict[str, float]:
-    """The values written by :func:`encode_values`."""
-    try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise StoreError("stored measurement values are malformed") from exc
-    if not isinstance(raw, dict):
-        raise StoreError("stored measurement values are malformed")
-    return {str(name): float(value) for name, value in raw.items()}
-
-
-def encode_flags(flags: Iterable[str]) -> str:
-    """JSON text (a sorted list) for a set of flag codes."""
     items = sorted(set(flags))
     if not all(isinstance(flag, str) and flag for flag in items):
         raise ValueError("flags must be non-empty strings")
-    return json.dumps(items, separators=(",", ":"))
+    text = json.dumps(
+        {"flags": items, "values": clean},
+        sort_keys=True,
+        allow_nan=False,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    padded = -(-len(text) // READING_BLOCK) * READING_BLOCK  # round up
+    return text.ljust(padded, b" ")  # JSON ignores trailing blanks
 
 
-def decode_flags(text: str) -> frozenset[str]:
-    """The flags written by :func:`encode_flags`."""
+def decode_reading(data: bytes) -> tuple[dict[str, float], frozenset[str]]:
+    """The values and flags written by :func:`encode_reading`."""
     try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise StoreError("stored flags are malformed") from exc
-    if not isinstance(raw, list):
-        raise StoreError("stored flags are malformed")
-    return frozenset(str(flag) for flag in raw)
+        raw = json.loads(data.decode("utf-8"))
+        values, flags = raw["values"], raw["flags"]
+        if not isinstance(values, dict) or not isinstance(flags, list):
+            raise TypeError("wrong shape")
+        return (
+            {str(name): float(value) for name, value in values.items()},
+            frozenset(str(flag) for flag in flags),
+        )
+    except (ValueError, TypeError, KeyError):
+        raise StoreError("a stored measurement is malformed") from None
 
 
 def encode_samples(samples: NDArray[np.float64]) -> bytes:

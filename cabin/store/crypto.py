@@ -1,4 +1,4 @@
-"""Field-level encryption of personal data, and where the key comes from.
+"""Field-level encryption of personal and health data, and where the key comes from.
 
 Each protected value is sealed with AES-256-GCM under a fresh random 96-bit
 nonce and stored as ``nonce || ciphertext || tag``. The associated data names
@@ -220,7 +220,7 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
 
 
 class FieldCipher:
-    """Seals and opens personal-data fields, and computes blind indexes.
+    """Seals and opens personal and health data fields, and computes blind indexes.
 
     Args:
         master_key: the station's 32-byte master key.

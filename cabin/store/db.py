@@ -9,8 +9,8 @@ for the write lock instead of failing. Every write runs in an explicit
 group several writes so they commit together or not at all.
 
 The API is synchronous and thread-safe (one connection behind a re-entrant
-lock): the cabin calls it from a thread executor. Personal data is sealed by
-:class:`~cabin.store.crypto.FieldCipher` before it reaches SQLite.
+lock): the cabin calls it from a thread executor. Personal and health data are
+sealed by :class:`~cabin.store.crypto.FieldCipher` before they reach SQLite.
 """
 
 from __future__ import annotations

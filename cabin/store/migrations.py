@@ -119,20 +119,21 @@ CREATE TABLE visit_transitions (
 ) STRICT;
 CREATE INDEX visit_transitions_by_visit ON visit_transitions (visit_id, id);
 
+-- data: the sealed JSON of the values and flags (see cabin.store.readings)
 CREATE TABLE measurements (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
-    value_json TEXT NOT NULL CHECK (json_valid(value_json)),
     unit TEXT NOT NULL,
     device_id TEXT,
     device_time TEXT,
     received_at TEXT NOT NULL,
     quality REAL CHECK (quality IS NULL OR (quality >= 0 AND quality <= 1)),
-    flags_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(flags_json))
+    data BLOB NOT NULL
 ) STRICT;
 CREATE INDEX measurements_by_visit ON measurements (visit_id, id);
 
+-- samples: the sealed samples, in the format named by encoding
 CREATE TABLE waveform_segments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
@@ -172,7 +173,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "meta, residents (encrypted identity, blind CCCD index), visits, transitions, "
-        "measurements, waveform segments, append-only audit log",
+        "measurements and waveform segments (encrypted values and samples), "
+        "append-only audit log",
         _V1_SQL,
     ),
 )

@@ -5,6 +5,7 @@ Identities here are invented; no real person has them.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 import zlib
@@ -19,7 +20,8 @@ import pytest
 
 import cabin.store
 from cabin.errors import StoreError, StoreKeyError
-from cabin.store import Identity, Migration, Sex, Store, generate_key
+from cabin.store import Identity, Migration, Sex, Store, codec, generate_key
+from cabin.store.crypto import NONCE_SIZE, FieldCipher
 from cabin.store.migrations import (
     MIGRATIONS,
     apply_migrations,
@@ -339,6 +341,193 @@ def test_a_malformed_key_is_refused(db: Path, bad: bytes) -> None:
         Store.open(db, key=bad)
 
 
+# -- health data at rest -------------------------------------------------------------------
+
+BP = {"systolic": 187.25, "diastolic": 111.75}  # distinctive: appears nowhere else
+ECG = np.random.default_rng(20250302).standard_normal(5000) * 1.5
+_SEAL_OVERHEAD = NONCE_SIZE + 16  # nonce in front, GCM tag behind
+
+
+def add_health_data(store: Store) -> tuple[str, int, int]:
+    """A visit with a blood pressure reading and an ECG segment; (visit, measurement, waveform)."""
+    visit_id = store.start_visit("HN-001")
+    measurement = store.add_measurement(
+        visit_id,
+        "blood_pressure",
+        BP,
+        "mm[Hg]",
+        device_id="omron-1",
+        quality=0.875,
+        flags={"irregular_pulse"},
+    )
+    waveform = store.add_waveform(visit_id, "ecg_ii", 500.0, T0, ECG, "mV", device_id="ecg-1")
+    return visit_id, measurement, waveform
+
+
+def test_health_data_is_not_in_the_file(db: Path, key: bytes) -> None:
+    f32 = ECG.astype("<f4").tobytes()
+    unsealed = zlib.compress(f32, level=6)  # what the column would hold without sealing
+    secrets = [
+        b"187.25",
+        b"111.75",
+        b"systolic",
+        b"irregular_pulse",
+        *(f32[i : i + 16] for i in range(0, len(f32), 4000)),  # 4 samples at a time
+        unsealed[2:34],
+        unsealed[len(unsealed) // 2 : len(unsealed) // 2 + 32],
+        unsealed[-32:],
+    ]
+    with Store.open(db, key=key) as store:
+        add_health_data(store)
+        assert db.with_name(db.name + "-wal").stat().st_size > 0  # the rows sit in the WAL
+        while_open = file_bytes(db)
+    after_close = file_bytes(db)
+    for blob in (while_open, after_close):
+        for secret in secrets:
+            assert secret not in blob
+
+
+def test_health_columns_hold_sealed_values_and_query_columns_stay_clear(
+    store: Store, db: Path, key: bytes
+) -> None:
+    visit_id, measurement, waveform = add_health_data(store)
+    conn = raw(db)
+    try:
+        m = conn.execute(
+            "SELECT visit_id, kind, unit, device_id, quality, data FROM measurements WHERE id = ?",
+            (measurement,),
+        ).fetchone()
+        w = conn.execute(
+            "SELECT signal_kind, fs, start_time, sample_count, unit, encoding, device_id, samples"
+            " FROM waveform_segments WHERE id = ?",
+            (waveform,),
+        ).fetchone()
+    finally:
+        conn.close()
+    assert m[:5] == (visit_id, "blood_pressure", "mm[Hg]", "omron-1", 0.875)
+    assert w[:7] == (
+        "ecg_ii",
+        500.0,
+        "2025-03-01T08:00:00.000000+00:00",
+        5000,
+        "mV",
+        "zlib-f32le",
+        "ecg-1",
+    )
+    sealed_reading, sealed_samples = m[5], w[7]
+    assert isinstance(sealed_reading, bytes)
+    assert isinstance(sealed_samples, bytes)
+    with pytest.raises((UnicodeDecodeError, json.JSONDecodeError)):
+        json.loads(sealed_reading)
+    with pytest.raises(zlib.error):
+        zlib.decompress(sealed_samples)
+    cipher = FieldCipher(key)
+    reading = cipher.open(sealed_reading, f"measurements.data.{measurement}".encode())
+    assert json.loads(reading) == {"flags": ["irregular_pulse"], "values": BP}
+    samples = cipher.open(sealed_samples, f"waveform_segments.samples.{waveform}".encode())
+    assert zlib.decompress(samples) == ECG.astype("<f4").tobytes()
+
+
+def test_sealed_readings_do_not_reveal_how_many_digits_they_hold(store: Store, db: Path) -> None:
+    visit_id = store.start_visit("HN-001")
+    for value in (7.0, 72.0, 120.0, 135.125, 99.99999):
+        store.add_measurement(visit_id, "pulse_rate", {"pulse_rate": value}, "/min")
+    conn = raw(db)
+    try:
+        lengths = {len(r[0]) for r in conn.execute("SELECT data FROM measurements")}
+    finally:
+        conn.close()
+    assert len(lengths) == 1
+    assert (lengths.pop() - _SEAL_OVERHEAD) % 64 == 0
+    assert [m.values["pulse_rate"] for m in store.measurements(visit_id)] == [
+        7.0,
+        72.0,
+        120.0,
+        135.125,
+        99.99999,
+    ]
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        b"",
+        b"\xff\xfe",
+        b"[]",
+        b'{"values": {"spo2": 97.0}}',
+        b'{"flags": [], "values": []}',
+        b'{"flags": [], "values": {"spo2": "high"}}',
+    ],
+)
+def test_a_malformed_reading_is_a_store_error(plain: bytes) -> None:
+    with pytest.raises(StoreError, match="malformed"):
+        codec.decode_reading(plain)
+
+
+def test_a_reading_is_padded_json_that_round_trips() -> None:
+    encoded = codec.encode_reading({"spo2": 97, "pulse": 61.5}, ["b", "a", "a"])
+    assert len(encoded) == codec.READING_BLOCK
+    assert codec.decode_reading(encoded) == ({"pulse": 61.5, "spo2": 97.0}, frozenset("ab"))
+    longer = codec.encode_reading({f"value_{i}": i * 1.5 for i in range(10)}, ())
+    assert len(longer) % codec.READING_BLOCK == 0
+    assert len(longer) > codec.READING_BLOCK
+
+
+MOVE_HEALTH_DATA = {
+    "measurements": "UPDATE measurements SET data ="
+    " (SELECT data FROM measurements WHERE id = ?) WHERE id = ?",
+    "waveform_segments": "UPDATE waveform_segments SET samples ="
+    " (SELECT samples FROM waveform_segments WHERE id = ?) WHERE id = ?",
+}
+
+
+@pytest.mark.parametrize("table", sorted(MOVE_HEALTH_DATA))
+def test_sealed_health_data_moved_to_another_row_does_not_open(
+    db: Path, key: bytes, table: str
+) -> None:
+    with Store.open(db, key=key) as store:
+        first_visit, first_m, first_w = add_health_data(store)
+        second_visit, second_m, second_w = add_health_data(store)
+        expected = store.measurements(first_visit), store.waveforms(first_visit)
+    source, target = (first_m, second_m) if table == "measurements" else (first_w, second_w)
+    conn = raw(db)
+    try:
+        conn.execute(MOVE_HEALTH_DATA[table], (source, target))
+    finally:
+        conn.close()
+    with Store.open(db, key=key) as store:
+        assert store.measurements(first_visit) == expected[0]
+        np.testing.assert_array_equal(
+            store.waveforms(first_visit)[0].samples, expected[1][0].samples
+        )
+        read = store.measurements if table == "measurements" else store.waveforms
+        with pytest.raises(StoreError, match="failed authentication") as caught:
+            read(second_visit)
+    assert "187.25" not in str(caught.value)
+
+
+def test_a_tampered_reading_does_not_open(db: Path, key: bytes) -> None:
+    with Store.open(db, key=key) as store:
+        visit_id, measurement, waveform = add_health_data(store)
+    conn = raw(db)
+    try:
+        for table, column, row in (
+            ("measurements", "data", measurement),
+            ("waveform_segments", "samples", waveform),
+        ):
+            (blob,) = conn.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row,)).fetchone()  # noqa: S608
+            flipped = bytearray(blob)
+            flipped[NONCE_SIZE] ^= 1
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (bytes(flipped), row))  # noqa: S608
+    finally:
+        conn.close()
+    with Store.open(db, key=key) as store:
+        with pytest.raises(StoreError):
+            store.measurements(visit_id)
+        with pytest.raises(StoreError):
+            store.waveforms(visit_id)
+
+
 # -- residents -----------------------------------------------------------------------------
 
 
@@ -515,7 +704,7 @@ def test_bad_measurements_are_refused(
 # -- waveforms -----------------------------------------------------------------------------
 
 
-def test_waveform_round_trip_is_exact_to_float32(store: Store, db: Path) -> None:
+def test_waveform_round_trip_is_exact_to_float32(store: Store, db: Path, key: bytes) -> None:
     visit_id = store.start_visit("HN-001")
     rng = np.random.default_rng(20250301)
     ecg = rng.standard_normal(5000) * 1.5
@@ -537,7 +726,7 @@ def test_waveform_round_trip_is_exact_to_float32(store: Store, db: Path) -> None
     assert stored.sample_count == 5000
     np.testing.assert_array_equal(stored.samples, ecg.astype(np.float32).astype(np.float64))
     assert not stored.samples.flags.writeable
-    # The blob is zlib-compressed float32 little-endian, as documented.
+    # The blob is zlib-compressed float32 little-endian, then sealed, as documented.
     conn = raw(db)
     try:
         blob, encoding = conn.execute(
@@ -546,7 +735,8 @@ def test_waveform_round_trip_is_exact_to_float32(store: Store, db: Path) -> None
     finally:
         conn.close()
     assert encoding == "zlib-f32le"
-    assert zlib.decompress(blob) == ecg.astype("<f4").tobytes()
+    opened = FieldCipher(key).open(blob, f"waveform_segments.samples.{row}".encode())
+    assert zlib.decompress(opened) == ecg.astype("<f4").tobytes()
 
 
 def test_bad_waveforms_are_refused(store: Store) -> None:
