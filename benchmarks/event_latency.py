@@ -29,6 +29,12 @@ DEVICES = [
 ]
 
 
+async def start_cuff(hub: DeviceHub) -> None:
+    """Take a blood pressure, so the cuff streams a real cycle."""
+    await asyncio.sleep(1.0)
+    await hub.command("bp", "start", target=170)
+
+
 async def measure(seconds: float) -> dict[str, list[float]]:
     opened: dict[str, OpenedDevice] = {}
 
@@ -43,9 +49,8 @@ async def measure(seconds: float) -> dict[str, list[float]]:
     received: list[tuple[float, WaveformChunk]] = []
     async with DeviceHub(DEVICES, opener=opener) as hub:
         with hub.subscribe() as events:
-            if "bp" in opened:
-                await asyncio.sleep(1.0)
-                await hub.command("bp", "start", target=170)
+            # The subscriber must be waiting all along: start the cuff from another task.
+            cuff = asyncio.create_task(start_cuff(hub)) if "bp" in opened else None
             end = time.monotonic() + seconds
             while (left := end - time.monotonic()) > 0:
                 try:
@@ -54,6 +59,8 @@ async def measure(seconds: float) -> dict[str, list[float]]:
                     break
                 if isinstance(event, WaveformChunk):
                     received.append((time.monotonic(), event))
+            if cuff is not None:
+                await cuff
     seen: set[tuple[str, int]] = set()
     for at, chunk in received:
         key = (chunk.device_id, chunk.seq)

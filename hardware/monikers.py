@@ -13,6 +13,7 @@ baud rate. Simulated kinds: ``cms50d`` (fingertip oximeter), ``ecg``, ``ppg``,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -104,7 +105,9 @@ async def open_device(spec: DeviceSpec) -> OpenedDevice:
     if moniker.scheme == "sim":
         from hardware.sim.station import make_simulator  # simulators only when asked for
 
-        simulator, name = make_simulator(moniker.target, moniker.options)
+        # Synthesising the signals takes a while: keep it off the event loop, where
+        # other devices are already streaming.
+        simulator, name = await asyncio.to_thread(make_simulator, moniker.target, moniker.options)
         await simulator.start()
         return OpenedDevice(spec, DRIVERS[name](spec.device_id, simulator.path), simulator)
     raise ValueError(f"device {spec.device_id}: unknown scheme {moniker.scheme!r}")

@@ -186,7 +186,7 @@ class _PacketDriver(SerialDriver):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._framer = PacketFramer()
         self._tx_seq = 0
-        self._answers: dict[int, asyncio.Future[Packet]] = {}
+        self._answers: dict[tuple[int, int], asyncio.Future[Packet]] = {}
         self.info: Info | None = None
         self._rx_seq: int | None = None
         self._next_index = 0
@@ -202,19 +202,23 @@ class _PacketDriver(SerialDriver):
         loop = asyncio.get_running_loop()
         for _ in range(self.attempts):
             future: asyncio.Future[Packet] = loop.create_future()
-            self._answers[answer] = future
-            self._send(ptype, payload)
+            # The reply echoes the command's sequence number: a late answer to an
+            # earlier attempt, or to another command, is not taken for this one.
+            key = (int(answer), self._send(ptype, payload))
+            self._answers[key] = future
             try:
                 return await asyncio.wait_for(future, self.answer_timeout)
             except TimeoutError:
                 self._counters["timeouts"] += 1
             finally:
-                self._answers.pop(answer, None)
+                self._answers.pop(key, None)
         raise DeviceUnavailable("no answer", device_id=self.device_id)
 
-    def _send(self, ptype: PacketType, payload: bytes = b"") -> None:
-        self._write(bytes(Packet(ptype, self._tx_seq, payload)))
-        self._tx_seq = (self._tx_seq + 1) & 0xFFFF
+    def _send(self, ptype: PacketType, payload: bytes = b"") -> int:
+        seq = self._tx_seq
+        self._write(bytes(Packet(ptype, seq, payload)))
+        self._tx_seq = (seq + 1) & 0xFFFF
+        return seq
 
     async def _command(self, ptype: PacketType, payload: bytes = b"") -> None:
         packet = await self._request(ptype, payload, PacketType.ACK)
@@ -243,7 +247,7 @@ class _PacketDriver(SerialDriver):
         self._count_faults(self._framer.take_faults())
         for packet in packets:
             self._counters["packets"] += 1
-            future = self._answers.get(packet.type)
+            future = self._answers.get((int(packet.type), packet.seq))
             if future is not None and not future.done():
                 future.set_result(packet)
             elif packet.type in (PacketType.ECG_DATA, PacketType.PPG_DATA, PacketType.CUFF_DATA):

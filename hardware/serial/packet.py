@@ -7,13 +7,16 @@ directions, over a serial line at 115200 8N1::
     offset  size  field
     0       2     sync: A5 5A
     2       1     type (PacketType)
-    3       2     sequence number, uint16 little-endian, +1 per packet, wraps
+    3       2     sequence number, uint16 little-endian (see below)
     5       1     payload length N (0..255)
     6       N     payload
     6+N     2     CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over bytes 2..6+N-1, LE
 
-A packet is 8 + N bytes. The sequence number lets a receiver count lost
-packets; the CRC lets it drop garbled ones and find the next sync.
+A packet is 8 + N bytes. Data packets number themselves +1 each, wrapping, so
+a gap tells the receiver exactly how many data packets were lost; a reply
+(INFO, ACK) carries the sequence number of the command it answers, and the
+host numbers its commands as it likes. The CRC lets a receiver drop garbled
+packets and find the next sync.
 """
 
 from __future__ import annotations

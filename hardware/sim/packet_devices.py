@@ -49,7 +49,7 @@ class PacketSimulator(SerialSimulator):
         self.per_packet = per_packet
         self.source = source
         self._framer = PacketFramer()
-        self._seq = 0
+        self._data_seq = 0
         self._due = 0  # samples due but not yet a whole packet
         self._truth: list[NDArray[np.int64]] = []
 
@@ -67,24 +67,19 @@ class PacketSimulator(SerialSimulator):
 
     def _on_command(self, packet: Packet) -> None:
         if packet.type == PacketType.GET_INFO:
-            self._reply(PacketType.INFO, bytes(self.info))
+            self._reply(packet, PacketType.INFO, bytes(self.info))
         elif packet.type == PacketType.START:
-            self._reply(PacketType.ACK, bytes(Ack(PacketType.START)))
+            self._reply(packet, PacketType.ACK, bytes(Ack(PacketType.START)))
             self._truth.clear()
             self._start_stream()
         elif packet.type == PacketType.STOP:
             self.streaming = False
-            self._reply(PacketType.ACK, bytes(Ack(PacketType.STOP)))
+            self._reply(packet, PacketType.ACK, bytes(Ack(PacketType.STOP)))
         else:
-            self._reply(PacketType.ACK, bytes(Ack(packet.type, 1)))  # not supported
+            self._reply(packet, PacketType.ACK, bytes(Ack(packet.type, 1)))  # not supported
 
-    def _reply(self, ptype: PacketType, payload: bytes) -> None:
-        self._send(bytes(Packet(ptype, self._next_seq(), payload)))
-
-    def _next_seq(self) -> int:
-        seq = self._seq
-        self._seq = (self._seq + 1) & 0xFFFF
-        return seq
+    def _reply(self, command: Packet, ptype: PacketType, payload: bytes) -> None:
+        self._send(bytes(Packet(ptype, command.seq, payload)))
 
     def _frames(self, count: int) -> list[tuple[bytes, int, bytes]]:
         # Samples are made a packet at a time, so the packet's status byte describes them.
@@ -94,7 +89,8 @@ class PacketSimulator(SerialSimulator):
             self._due -= self.per_packet
             block = self._codes(self.per_packet).astype(np.int64)
             self._truth.append(block)
-            raw = bytes(Packet(self.data_type, self._next_seq(), self._payload(block)))
+            raw = bytes(Packet(self.data_type, self._data_seq, self._payload(block)))
+            self._data_seq = (self._data_seq + 1) & 0xFFFF
             frames.append((raw[:_HEADER_SIZE], self.per_packet, raw[_HEADER_SIZE:]))
         return frames
 
@@ -186,10 +182,10 @@ class CuffSimulator(PacketSimulator):
     def _on_command(self, packet: Packet) -> None:
         if packet.type == PacketType.CUFF_START and len(packet.payload) == 2:
             self.cuff.inflate(int.from_bytes(packet.payload, "little"))
-            self._reply(PacketType.ACK, bytes(Ack(packet.type)))
+            self._reply(packet, PacketType.ACK, bytes(Ack(packet.type)))
         elif packet.type == PacketType.CUFF_DUMP:
             self.cuff.dump()
-            self._reply(PacketType.ACK, bytes(Ack(packet.type)))
+            self._reply(packet, PacketType.ACK, bytes(Ack(packet.type)))
         else:
             super()._on_command(packet)
 

@@ -43,6 +43,10 @@ async def test_a_measurement_inflates_deflates_and_ends_done(events):
             await events.wait_for(lambda e: "done" in states(e), timeout=15)
         truth = sim.truth[:, 0] * (sim.info.lsb / 100.0)
     assert states(events) == ["idle", "inflating", "deflating", "dumping", "done"]
+    # The command's reply in the middle of the stream is not taken for a lost packet.
+    assert driver.counters.get("samples_lost", 0) == 0
+    chunks = events.chunks(SignalKind.CUFF_PRESSURE)
+    assert [c.seq for c in chunks] == [5 * i for i in range(len(chunks))]
     decoded = pressure(events)
     assert np.array_equal(decoded, truth[: len(decoded)])
     assert 165 <= decoded.max() <= 180  # inflated to the target, pulses on top
