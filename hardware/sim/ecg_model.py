@@ -61,6 +61,11 @@ _QRS = np.array([False, True, True, True, False])
 _NORMAL, _AF, _PVC = 0, 1, 2
 
 
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
 @dataclass(frozen=True, slots=True)
 class EcgWaves:
     """The five Gaussian events of one beat on the limit cycle, in the order P, Q, R, S, T.
@@ -76,13 +81,9 @@ class EcgWaves:
     b: _Five
 
     def __post_init__(self) -> None:
-        for name in ("theta", "a", "b"):
-            if len(getattr(self, name)) != 5:
-                raise ValueError(f"{name} needs five values (P, Q, R, S, T)")
-        if any(b <= 0 for b in self.b):
-            raise ValueError("event widths b must be positive")
-        if any(abs(t) > math.pi for t in self.theta):
-            raise ValueError("event angles theta must lie in [-pi, pi]")
+        _require(all(len(v) == 5 for v in (self.theta, self.a, self.b)), "need P, Q, R, S, T")
+        _require(all(b > 0 for b in self.b), "event widths b must be positive")
+        _require(all(abs(t) <= math.pi for t in self.theta), "angles must lie in [-pi, pi]")
 
 
 #: Table 1 of McSharry et al. (2003): lead II-like morphology.
@@ -113,8 +114,7 @@ PVC_LEAD_I_WAVES = EcgWaves(
 
 def _intervals(value: Sequence[Interval], name: str) -> tuple[Interval, ...]:
     out = tuple((float(s), float(e)) for s, e in value)
-    if any(not (0.0 <= s < e) for s, e in out):
-        raise ValueError(f"{name}: each range must satisfy 0 <= start < end (seconds)")
+    _require(all(0 <= s < e for s, e in out), f"{name}: each range needs 0 <= start < end (s)")
     return out
 
 
@@ -173,43 +173,27 @@ class EcgParams:
     full_scale_mv: float = 5.0
 
     def __post_init__(self) -> None:
-        if not 20.0 <= self.heart_rate <= 250.0:
-            raise ValueError("heart_rate must be within 20-250 /min")
-        if not 0.0 <= self.heart_rate_std <= self.heart_rate / 4:
-            raise ValueError("heart_rate_std must be within 0 and heart_rate / 4")
-        if not 3.0 <= self.respiratory_rate <= 60.0:
-            raise ValueError("respiratory_rate must be within 3-60 /min")
-        if self.lf_hf_ratio < 0:
-            raise ValueError("lf_hf_ratio must not be negative")
-        if self.af_heart_rate is not None and not 30.0 <= self.af_heart_rate <= 220.0:
-            raise ValueError("af_heart_rate must be within 30-220 /min")
-        if not 0.0 <= self.af_rr_cv <= 0.5:
-            raise ValueError("af_rr_cv must be within 0 and 0.5")
-        if not 0.3 <= self.ectopic_coupling <= 0.9:
-            raise ValueError("ectopic_coupling must be within 0.3 and 0.9")
+        _require(20 <= self.heart_rate <= 250, "heart_rate must be within 20-250 /min")
+        _require(0 <= self.heart_rate_std <= self.heart_rate / 4, "heart_rate_std: 0 to HR/4")
+        _require(3 <= self.respiratory_rate <= 60, "respiratory_rate must be within 3-60 /min")
+        _require(self.lf_hf_ratio >= 0, "lf_hf_ratio must not be negative")
+        _require(30 <= (self.af_heart_rate or 60) <= 220, "af_heart_rate: 30-220 /min")
+        _require(0 <= self.af_rr_cv <= 0.5, "af_rr_cv must be within 0 and 0.5")
+        _require(0.3 <= self.ectopic_coupling <= 0.9, "ectopic_coupling: 0.3 to 0.9")
         for name in ("respiratory_baseline_mv", "af_fwave_mv", "noise_mv", "mains_mv", "emg_mv"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative")
-        if self.mains_hz <= 0 or self.full_scale_mv <= 0:
-            raise ValueError("mains_hz and full_scale_mv must be positive")
+            _require(getattr(self, name) >= 0, f"{name} must not be negative")
+        _require(self.mains_hz > 0 and self.full_scale_mv > 0, "mains_hz, full_scale_mv > 0")
         object.__setattr__(self, "af_segments", _intervals(self.af_segments, "af_segments"))
         object.__setattr__(self, "lead_off", _intervals(self.lead_off, "lead_off"))
         ectopic = self.ectopic_beats
-        if isinstance(ectopic, bool):
-            raise ValueError("ectopic_beats takes beat indices or a probability, not a bool")
+        _require(not isinstance(ectopic, bool), "ectopic_beats: indices or a probability")
         if isinstance(ectopic, float | int):
-            if not 0.0 <= float(ectopic) <= 0.5:
-                raise ValueError("an ectopic beat probability must be within 0 and 0.5")
+            _require(0 <= ectopic <= 0.5, "an ectopic beat probability must be within 0-0.5")
             object.__setattr__(self, "ectopic_beats", float(ectopic))
         else:
             beats = tuple(int(i) for i in ectopic)
-            if any(i < 0 for i in beats):
-                raise ValueError("ectopic beat indices must not be negative")
+            _require(all(i >= 0 for i in beats), "ectopic beat indices must not be negative")
             object.__setattr__(self, "ectopic_beats", beats)
-
-
-def _readonly(a: NDArray[np.generic]) -> None:
-    a.setflags(write=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -248,12 +232,7 @@ class SimulatedEcg:
         for name in self.__slots__:
             value = getattr(self, name)
             if isinstance(value, np.ndarray):
-                _readonly(value)
-
-    @property
-    def duration(self) -> float:
-        """Length of the record, s."""
-        return self.lead_ii.size / self.fs
+                value.setflags(write=False)
 
     @property
     def lead_iii(self) -> NDArray[np.float64]:
@@ -348,8 +327,6 @@ def heartbeat_times(
 ) -> NDArray[np.float64]:
     """Beat times of a sinus rhythm with McSharry et al.'s (2003) RR tachogram.
 
-    Useful to drive the PPG and cuff models without an ECG.
-
     Args:
         duration: length of the record, s.
         heart_rate: mean heart rate, /min.
@@ -361,8 +338,7 @@ def heartbeat_times(
     Returns:
         The beat times within [0, duration), s.
     """
-    if duration <= 0:
-        raise ValueError("duration must be positive")
+    _require(duration > 0, "duration must be positive")
     p = EcgParams(
         heart_rate=heart_rate,
         heart_rate_std=heart_rate_std,
@@ -380,8 +356,8 @@ def _scaled_tables(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Angles, amplitudes and widths per beat kind, scaled to the mean heart rate.
 
-    The widths grow with sqrt(HR/60) and the angles of P, Q, S, T with its square and
-    fourth roots, as in McSharry et al.'s reference implementation.
+    As in McSharry et al.'s reference implementation, widths and the angles of Q and S
+    scale with sqrt(HR/60), the angles of P and T with (HR/60)**0.25.
     """
     hf = math.sqrt(heart_rate / 60.0)
     angle_scale = np.array([math.sqrt(hf), hf, 1.0, hf, math.sqrt(hf)])
@@ -468,8 +444,7 @@ def ecg_simulate(
         >>> round(ecg.heart_rate)
         60
     """
-    if duration <= 0 or fs < 100:
-        raise ValueError("duration must be positive and fs at least 100 Hz")
+    _require(duration > 0 and fs >= 100, "duration must be positive and fs at least 100 Hz")
     p = params or EcgParams()
     heart_rng, noise_rng = np.random.default_rng(seed).spawn(2)
 
@@ -531,7 +506,9 @@ def ecg_simulate(
     for clean in (clean_i, clean_ii):
         x = clean + p.noise_mv * noise_rng.standard_normal(n)
         if p.mains_mv > 0:
-            x = x + p.mains_mv * np.sin(2 * math.pi * p.mains_hz * t + noise_rng.uniform(0, 7))
+            x = x + p.mains_mv * np.sin(
+                2 * math.pi * p.mains_hz * t + noise_rng.uniform(0, 2 * math.pi)
+            )
         x = x + _band_noise(noise_rng, n, fs, 20.0, 150.0, p.emg_mv)
         x = np.clip(x, -p.full_scale_mv, p.full_scale_mv)
         x[lead_off] = p.full_scale_mv
