@@ -8,9 +8,12 @@ systolic and diastolic pressure: the characteristic ratios of the fixed-ratio me
 (L. A. Geddes et al., "Characterization of the oscillometric method for measuring
 indirect blood pressure", Ann. Biomed. Eng. 10:271-280, 1982; A. Sapinski, "Standard
 algorithm of blood-pressure measurement by the oscillometric method", Med. Biol. Eng.
-Comput. 34:82-83, 1996). Published ratios spread widely, about 0.45-0.75 systolic and
-0.5-0.85 diastolic (A. Chandrasekhar et al., "Formulas to explain popular oscillometric
-blood pressure estimation algorithms", Front. Physiol. 10:1415, 2019), hence parameters.
+Comput. 34:82-83, 1996). The defaults, 0.55 and 0.75, sit inside the spread reported
+for healthy adults (about 0.44-0.74 systolic and 0.51-0.85 diastolic, depending on how
+the envelope is drawn; Blood Press. Monit. 2020, PMID 32897911), and the ratios move with
+arterial stiffness and pulse pressure (A. Chandrasekhar et al., "Formulas to explain
+popular oscillometric blood pressure estimation algorithms", Front. Physiol. 10:1415,
+2019), hence parameters.
 
 The envelope is phenomenological, not a mechanical artery model: a Gaussian above the
 mean pressure (oscillations die quickly once the artery stays collapsed) and a Lorentzian
