@@ -26,11 +26,12 @@ from cabin.dashboard import DeviceTable
 from cabin.errors import CabinError
 from cabin.logs import configure_logging
 from cabin.recorder import Recording
+from cabin.store import Store, key_from_config
 from hardware.events import WaveformChunk
 from hardware.hub import DeviceHub
 from hardware.monikers import open_device, parse_moniker
 
-__all__ = ["main"]
+__all__ = ["main", "open_store"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,16 +104,28 @@ def _toml_lines(tree: dict[str, Any], prefix: str = "") -> list[str]:
     return lines
 
 
+def open_store(config: Config) -> Store:
+    """Open the station's store with the key the configuration names."""
+    key = key_from_config(
+        config.store.key or None,
+        config.store.key_file,
+        keyring_service="cabin-station" if config.store.use_keyring else None,
+    )
+    return Store.open(config.store.path, key=key)
+
+
 async def _run(config: Config, args: argparse.Namespace) -> int:
-    async with DeviceHub(config.device_specs()) as hub:
-        demo = asyncio.create_task(_demo_cuff(hub)) if args.demo else None
-        try:
-            await _dashboard(hub, config, args.seconds)
-        finally:
-            if demo is not None:
-                demo.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await demo
+    # The store opens first: a missing or wrong key stops the station before any device.
+    with open_store(config):
+        async with DeviceHub(config.device_specs()) as hub:
+            demo = asyncio.create_task(_demo_cuff(hub)) if args.demo else None
+            try:
+                await _dashboard(hub, config, args.seconds)
+            finally:
+                if demo is not None:
+                    demo.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await demo
     return 0
 
 
@@ -168,12 +181,13 @@ class _LiveView:
 
     def show(self, table: DeviceTable) -> None:
         from rich.table import Table
+        from rich.text import Text
 
         view = Table(title=self.title)
         for column in ("device", "state", "rate", "latest values", "faults"):
             view.add_column(column)
         for line in table.lines():
-            view.add_row(*line)
+            view.add_row(*(Text(cell) for cell in line))  # device text is not markup
         if self.live is not None:
             self.live.update(view)
         elif time.monotonic() - self._last_print >= 2.0:

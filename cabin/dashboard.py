@@ -17,6 +17,7 @@ from hardware.events import DeviceState, DeviceStatus, Event, Reading, WaveformC
 __all__ = ["DeviceRow", "DeviceTable"]
 
 _WINDOW = 5.0  # seconds over which the sample rate is measured
+_DECIMALS = {"mV": 3, "mm[Hg]": 1}  # others (counts) as whole numbers
 _FAULT_KEYS = ("crc_errors", "frames_cut", "bad_frames", "samples_lost", "silences", "timeouts")
 
 
@@ -71,7 +72,9 @@ class DeviceTable:
                 row.samples.append((now, len(event)))
             last = float(event.samples[-1]) if len(event) else float("nan")
             flags = ",".join(sorted(event.flags))
-            row.values[event.kind] = f"{last:.2f} {event.unit}" + (f" [{flags}]" if flags else "")
+            shown = f"{last:.{_DECIMALS.get(event.unit, 0)}f}"
+            unit = "" if event.unit == "1" else f" {event.unit}"  # counts have no unit
+            row.values[event.kind] = f"{shown}{unit}" + (f" ({flags})" if flags else "")
         elif isinstance(event, Reading):
             shown = "/".join(f"{v:g}" for v in event.values.values())
             row.values[event.kind] = f"{shown} {event.unit}"
