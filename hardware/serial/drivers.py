@@ -346,20 +346,26 @@ class CuffDriver(_PacketDriver):
 
     Commands: ``start`` (``target``: inflation pressure, mmHg) and ``dump``
     (emergency deflate). Each chunk carries the module's state as a flag.
+
+    Safety does not rest on the module's firmware alone: when the module reports
+    over-pressure, or the cuff reads at or above ``safety_limit``, the driver
+    commands a dump itself (IEC 80601-2-30 caps an adult cuff at 300 mmHg).
     """
 
     protocol = "cuff"
-    max_target = 300  # mmHg; the module refuses more anyway
+    max_target = 280  # mmHg: the highest inflation target the driver will ask for
+    safety_limit = 300.0  # mmHg
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.state = CuffState.IDLE
+        self._safety_dump: asyncio.Task[None] | None = None
 
     async def command(self, name: str, **params: float) -> None:
         if name == "start":
             target = int(params.get("target", 180))
             if not 60 <= target <= self.max_target:
-                raise ValueError("target pressure must be 60..300 mmHg")
+                raise ValueError(f"target pressure must be 60..{self.max_target} mmHg")
             await self._command(PacketType.CUFF_START, target.to_bytes(2, "little"))
         elif name == "dump":
             await self._command(PacketType.CUFF_DUMP)
@@ -376,9 +382,28 @@ class CuffDriver(_PacketDriver):
             if data.state in (CuffState.LEAK, CuffState.OVER_PRESSURE):
                 self._counters[f"cuff_{data.state.name.lower()}"] += 1
                 self._status(DeviceState.CONNECTED, f"cuff_{data.state.name.lower()}")
+        pressurised = data.state not in (CuffState.IDLE, CuffState.DONE, CuffState.DUMPING)
+        if pressurised and (
+            data.state == CuffState.OVER_PRESSURE or mmhg.max() >= self.safety_limit
+        ):
+            self._dump_for_safety()
         index = self._advance(packet.seq, len(data.samples))
         flags = frozenset({data.state.name.lower()})
         self._emit(self._chunk(SignalKind.CUFF_PRESSURE, mmhg, index, "mm[Hg]", flags, info))
+
+    def _dump_for_safety(self) -> None:
+        if self._safety_dump is not None and not self._safety_dump.done():
+            return  # one already under way
+        self._counters["safety_dumps"] += 1
+        log.warning("cuff over pressure: dumping", extra={"device": self.device_id})
+        self._safety_dump = asyncio.get_running_loop().create_task(self._dump())
+
+    async def _dump(self) -> None:
+        try:
+            await self._command(PacketType.CUFF_DUMP)
+        except DeviceError:
+            # The link is failing too; the hub will report it. Nothing else can be done here.
+            log.error("cuff dump not acknowledged", extra={"device": self.device_id})
 
 
 class Cms50dDriver(SerialDriver):

@@ -184,7 +184,7 @@ class CuffState(enum.IntEnum):
     DEFLATING = 2
     DONE = 3  # deflated after a measurement
     LEAK = 4  # cannot hold pressure: the cuff is loose or torn; the module vents
-    OVER_PRESSURE = 5  # passed the safety limit; the module vents
+    OVER_PRESSURE = 5  # passed the safety limit; the driver commands a dump at once
     DUMPING = 6  # emergency deflate on command
 
 

@@ -83,18 +83,20 @@ async def test_a_leaking_cuff_is_reported(events):
     assert all(s.state == DeviceState.CONNECTED for s in events.statuses())
 
 
-async def test_over_pressure_is_reported_and_the_cuff_can_be_dumped(events):
+async def test_a_runaway_pump_is_dumped_by_the_driver_without_being_asked(events):
+    # The module's pump ignores its target and its firmware does not vent.
     runaway = CuffParams(over_pressure=True)
     async with CuffSimulator(CycleSource(runaway, seed=5), speed=SPEED) as sim:
         driver = CuffDriver("bp", sim.path)
         async with running(driver, events):
             await streaming(events)
             await driver.command("start", target=160)
-            await events.wait_for(lambda e: "over_pressure" in states(e), timeout=15)
-            await driver.command("dump")
-            await events.wait_for(lambda e: "done" in states(e), timeout=10)
+            await events.wait_for(lambda e: "done" in states(e), timeout=15)
+    assert states(events) == ["idle", "inflating", "over_pressure", "dumping", "done"]
     assert driver.counters["cuff_over_pressure"] == 1
-    assert pressure(events).max() > 300
+    assert driver.counters["safety_dumps"] == 1
+    peak = pressure(events).max()
+    assert 300 <= peak < 312  # dumped within a few samples of crossing the limit
 
 
 async def test_an_unsafe_target_is_refused_before_anything_is_sent(events):
@@ -104,5 +106,5 @@ async def test_an_unsafe_target_is_refused_before_anything_is_sent(events):
             await events.wait_for(lambda e: len(e.chunks(SignalKind.CUFF_PRESSURE)) >= 1)
             before = sim.commands_received
             with pytest.raises(ValueError, match="target"):
-                await driver.command("start", target=320)
+                await driver.command("start", target=300)
             assert sim.commands_received == before
