@@ -51,12 +51,7 @@ async def measure(seconds: float) -> dict[str, list[float]]:
         with hub.subscribe() as events:
             # The subscriber must be waiting all along: start the cuff from another task.
             cuff = asyncio.create_task(start_cuff(hub)) if "bp" in opened else None
-            end = time.monotonic() + seconds
-            while (left := end - time.monotonic()) > 0:
-                try:
-                    event = await asyncio.wait_for(events.get(), left)
-                except TimeoutError:
-                    break
+            async for event in events.within(seconds):
                 if isinstance(event, WaveformChunk):
                     received.append((time.monotonic(), event))
             if cuff is not None:

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
+from hardware.serial import Cms50dDriver, CuffDriver, EcgDriver, PpgDriver
 from hardware.serial.cms50d import Cms50dFrame, Cms50dStatus
-from hardware.serial.drivers import Cms50dDriver, CuffDriver, EcgDriver, PpgDriver
 from hardware.serial.messages import CuffData, CuffState, EcgData, Info, LeadOff, PpgData
 from hardware.serial.packet import Packet, PacketType
 

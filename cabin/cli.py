@@ -28,7 +28,7 @@ from cabin.logs import configure_logging
 from cabin.recorder import Recording
 from cabin.store import Store, key_from_config
 from hardware.events import WaveformChunk
-from hardware.hub import DeviceHub
+from hardware.hub import DeviceHub, Subscription
 from hardware.monikers import open_device, parse_moniker
 
 __all__ = ["main", "open_store"]
@@ -155,13 +155,9 @@ async def _dashboard(hub: DeviceHub, config: Config, seconds: float | None) -> N
             live.close()
 
 
-async def _drain(events: Any, table: DeviceTable, period: float) -> None:
-    end = time.monotonic() + period
-    while (left := end - time.monotonic()) > 0:
-        try:
-            table.update(await asyncio.wait_for(events.get(), left))
-        except TimeoutError:
-            return
+async def _drain(events: Subscription, table: DeviceTable, period: float) -> None:
+    async for event in events.within(period):
+        table.update(event)
 
 
 class _LiveView:
@@ -219,12 +215,7 @@ async def _record(config: Config, args: argparse.Namespace) -> int:
     recording = Recording()
     async with DeviceHub(config.device_specs()) as hub:
         with hub.subscribe() as events:
-            end = time.monotonic() + args.seconds
-            while (left := end - time.monotonic()) > 0:
-                try:
-                    event = await asyncio.wait_for(events.get(), left)
-                except TimeoutError:
-                    break
+            async for event in events.within(args.seconds):
                 if isinstance(event, WaveformChunk):
                     recording.add(event)
     for path in recording.save(args.out):

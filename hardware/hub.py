@@ -74,6 +74,15 @@ class Subscription:
         """The next event."""
         return await self.queue.get()
 
+    async def within(self, seconds: float) -> AsyncIterator[Event]:
+        """The events that arrive in the next ``seconds``, as they arrive."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            try:
+                yield await asyncio.wait_for(self.queue.get(), left)
+            except TimeoutError:
+                return
+
     def close(self) -> None:
         """Stop receiving events. Safe to call more than once."""
         self._unsubscribe(self)

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hardware.driver import Driver
-from hardware.serial.drivers import Cms50dDriver, CuffDriver, EcgDriver, PpgDriver, SerialDriver
+from hardware.serial.base import SerialDriver
+from hardware.serial.frontends import CuffDriver, EcgDriver, PpgDriver
+from hardware.serial.oximeter import Cms50dDriver
 
 if TYPE_CHECKING:
     from hardware.sim.serial_device import SerialSimulator

@@ -1,7 +1,8 @@
 """Serial devices: framed protocols, their incremental framers, and drivers over pyserial."""
 
+from hardware.serial.base import SerialDriver
 from hardware.serial.cms50d import Cms50dFrame, Cms50dFramer, Cms50dStatus
-from hardware.serial.drivers import Cms50dDriver, CuffDriver, EcgDriver, PpgDriver, SerialDriver
+from hardware.serial.frontends import CuffDriver, EcgDriver, PacketDriver, PpgDriver
 from hardware.serial.link import SerialLink
 from hardware.serial.messages import (
     Ack,
@@ -13,6 +14,7 @@ from hardware.serial.messages import (
     PpgData,
     PpgStatus,
 )
+from hardware.serial.oximeter import Cms50dDriver
 from hardware.serial.packet import Packet, PacketFramer, PacketType, crc16
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Info",
     "LeadOff",
     "Packet",
+    "PacketDriver",
     "PacketFramer",
     "PacketType",
     "PpgData",

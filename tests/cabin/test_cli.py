@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hardware.events import SignalKind
-from hardware.serial.drivers import EcgDriver
+from hardware.serial import EcgDriver
 from tests.hardware.conftest import EventLog, running
 
 FS = {"oximeter": 60, "ecg": 500, "ppg": 100, "bp": 100}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hardware.events import DeviceState, SignalKind
-from hardware.serial.drivers import CuffDriver
+from hardware.serial import CuffDriver
 from hardware.sim.cuff_model import CuffParams
 from hardware.sim.cuff_source import CycleSource
 from hardware.sim.packet_devices import CuffSimulator

@@ -15,7 +15,7 @@ from cabin.logs import JsonFormatter
 from hardware.events import DeviceState, DeviceStatus, SignalKind, WaveformChunk
 from hardware.hub import Backoff, DeviceHub
 from hardware.monikers import DeviceSpec, OpenedDevice
-from hardware.serial.drivers import EcgDriver, PpgDriver
+from hardware.serial import EcgDriver, PpgDriver
 from hardware.sim.packet_devices import EcgSimulator, PpgSimulator
 from tests.hardware.conftest import EventLog, ramp_source
 

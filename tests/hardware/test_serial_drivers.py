@@ -10,7 +10,7 @@ import pytest
 
 from cabin.errors import DeviceUnavailable
 from hardware.events import DeviceState, SignalKind
-from hardware.serial.drivers import Cms50dDriver, EcgDriver, PpgDriver
+from hardware.serial import Cms50dDriver, EcgDriver, PpgDriver
 from hardware.serial.messages import LeadOff
 from hardware.sim.oximeter import Cms50dSimulator
 from hardware.sim.packet_devices import EcgSimulator, PpgSimulator

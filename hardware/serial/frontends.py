@@ -1,32 +1,23 @@
-"""Drivers of the station's serial devices: handshake, stream, decode, emit.
+"""Drivers of the ECG, PPG and cuff front ends, which share the framed packet protocol.
 
-Each driver owns one :class:`SerialLink` and one framer. It turns frames into
-:class:`WaveformChunk` and :class:`Reading` events, counts every fault in
-``counters`` and reports it with a :class:`DeviceStatus`, and leaves ``run``
-with :class:`DeviceUnavailable` when the port vanishes or falls silent, so the
-hub can restart it. A driver never raises anything else out of ``run``.
+Handshake (STOP, GET_INFO, START), then data packets become
+:class:`WaveformChunk` events placed by their sample index; a gap in the data
+packets' sequence numbers is counted as lost samples and leaves a gap in the
+index, so nothing after it shifts.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 import logging
-import time
-from collections import Counter
-from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from cabin.errors import DeviceError, DeviceUnavailable, FrameError
-from hardware.driver import Clock, Emit, utc_now
-from hardware.events import DeviceState, DeviceStatus, Reading, SignalKind, WaveformChunk
-from hardware.serial.cms50d import START_COMMAND, STOP_COMMAND, Cms50dFramer, Cms50dStatus
-from hardware.serial.link import SerialLink
+from cabin.errors import DeviceError, DeviceUnavailable
+from hardware.events import DeviceState, SignalKind, WaveformChunk
+from hardware.serial.base import SerialDriver
 from hardware.serial.messages import (
     Ack,
     CuffData,
@@ -39,144 +30,12 @@ from hardware.serial.messages import (
 )
 from hardware.serial.packet import Packet, PacketFramer, PacketType
 
-__all__ = ["Cms50dDriver", "CuffDriver", "EcgDriver", "PpgDriver", "SerialDriver"]
+__all__ = ["CuffDriver", "EcgDriver", "PacketDriver", "PpgDriver"]
 
 log = logging.getLogger(__name__)
 
 
-class SerialDriver(abc.ABC):
-    """What every serial driver shares: the link, the watchdog, counters, status.
-
-    Args:
-        device_id: the configured id of the device.
-        path: the serial port.
-        baudrate: line speed in bit/s.
-        silence_timeout: seconds without a byte, while streaming, after which the
-            device counts as gone.
-        clock: the station's clock (UTC), for event times.
-    """
-
-    protocol: ClassVar[str]
-
-    def __init__(
-        self,
-        device_id: str,
-        path: str,
-        baudrate: int = 115200,
-        *,
-        silence_timeout: float = 3.0,
-        clock: Clock = utc_now,
-    ) -> None:
-        self.device_id = device_id
-        self.path = path
-        self.baudrate = baudrate
-        self.silence_timeout = silence_timeout
-        self._clock = clock
-        self._counters: Counter[str] = Counter()
-        self._emit: Emit = lambda event: None
-        self._link: SerialLink | None = None
-        self._last_rx = 0.0
-        self._t0: datetime = clock()
-
-    @property
-    def counters(self) -> Mapping[str, int]:
-        """Running totals: bytes, frames, faults by kind, samples lost."""
-        return dict(self._counters)
-
-    async def run(self, emit: Emit) -> None:
-        """Open, handshake and stream until the device goes away."""
-        self._emit = emit
-        link = SerialLink(self.path, self.baudrate, self._on_bytes, device_id=self.device_id)
-        self._link = link
-        await link.open()
-        try:
-            self._reset_stream()
-            await self._handshake()
-            self._status(DeviceState.CONNECTED, "streaming")
-            await self._watch(link)
-        finally:
-            with contextlib.suppress(DeviceError):
-                self._stop_stream()
-            link.close()
-            self._link = None
-
-    async def command(self, name: str, **params: float) -> None:
-        """Send a named command; the base driver knows none."""
-        raise DeviceError(f"unknown command {name!r}", device_id=self.device_id)
-
-    # --- for subclasses -------------------------------------------------------------
-
-    @abc.abstractmethod
-    def _feed(self, data: bytes) -> None:
-        """Decode received bytes and emit what they complete."""
-
-    @abc.abstractmethod
-    async def _handshake(self) -> None:
-        """Bring the device to streaming; raise DeviceUnavailable if it does not answer."""
-
-    @abc.abstractmethod
-    def _stop_stream(self) -> None:
-        """Ask the device to stop streaming (best effort)."""
-
-    def _reset_stream(self) -> None:  # noqa: B027 - an optional hook
-        """Forget per-connection stream state before a handshake."""
-
-    def _write(self, data: bytes) -> None:
-        if self._link is None:
-            raise DeviceUnavailable("not connected", device_id=self.device_id)
-        self._link.write(data)
-
-    def _status(self, state: DeviceState, reason: str) -> None:
-        self._emit(DeviceStatus(self.device_id, state, self._clock(), reason, dict(self._counters)))
-
-    def _count_faults(self, faults: list[FrameError]) -> None:
-        if not faults:
-            return
-        for fault in faults:
-            self._counters[_fault_key(fault.reason)] += 1
-        self._counters["faults"] += len(faults)
-        log.debug("frames dropped", extra={"device": self.device_id, "count": len(faults)})
-        self._status(DeviceState.CONNECTED, _fault_key(faults[-1].reason))
-
-    def _time_of(self, index: int, fs: float) -> datetime:
-        return self._t0 + timedelta(seconds=index / fs)
-
-    # --- internals --------------------------------------------------------------------
-
-    def _on_bytes(self, data: bytes) -> None:
-        self._last_rx = time.monotonic()
-        self._counters["bytes"] += len(data)
-        try:
-            self._feed(data)
-        except DeviceError as exc:
-            # A payload that decodes to nonsense: count it, keep the link.
-            self._counters["faults"] += 1
-            self._counters["bad_payload"] += 1
-            log.debug("bad payload", extra={"device": self.device_id, "error": type(exc).__name__})
-
-    async def _watch(self, link: SerialLink) -> None:
-        self._last_rx = time.monotonic()
-        closed = asyncio.ensure_future(link.wait_closed())
-        try:
-            while not closed.done():
-                await asyncio.wait({closed}, timeout=min(0.25, self.silence_timeout / 4))
-                if time.monotonic() - self._last_rx > self.silence_timeout:
-                    self._counters["silences"] += 1
-                    raise DeviceUnavailable("silent", device_id=self.device_id)
-            closed.result()  # raises DeviceUnavailable("unplugged")
-        finally:
-            closed.cancel()
-
-
-def _fault_key(reason: str) -> str:
-    key = reason.lower()
-    for word, name in (("crc", "crc_errors"), ("cut short", "frames_cut"), ("sync", "sync_errors")):
-        if word in key:
-            return name
-    return "bad_frames"
-
-
-class _PacketDriver(SerialDriver):
+class PacketDriver(SerialDriver):
     """Drivers of the framed packet protocol (ECG, PPG and cuff front ends)."""
 
     answer_timeout = 1.0  # seconds to wait for an answer to a command
@@ -292,7 +151,7 @@ class _PacketDriver(SerialDriver):
         """Turn a data packet into events."""
 
 
-class EcgDriver(_PacketDriver):
+class EcgDriver(PacketDriver):
     """A 3-electrode ECG front end (ADS1292-class): leads I and II in mV."""
 
     protocol = "ecg"
@@ -320,7 +179,7 @@ def _lead_flags(lead_off: LeadOff) -> frozenset[str]:
     return frozenset({"lead_off", *names})
 
 
-class PpgDriver(_PacketDriver):
+class PpgDriver(PacketDriver):
     """A red/infrared PPG front end (MAX30102-class): raw counts at 100 Hz."""
 
     protocol = "ppg"
@@ -341,7 +200,7 @@ class PpgDriver(_PacketDriver):
         self._emit(self._chunk(SignalKind.PPG_IR, counts[:, 1], index, "1", frozen, info))
 
 
-class CuffDriver(_PacketDriver):
+class CuffDriver(PacketDriver):
     """A blood-pressure cuff module: pressure in mmHg at 100 Hz, inflation on command.
 
     Commands: ``start`` (``target``: inflation pressure, mmHg) and ``dump``
@@ -404,93 +263,3 @@ class CuffDriver(_PacketDriver):
         except DeviceError:
             # The link is failing too; the hub will report it. Nothing else can be done here.
             log.error("cuff dump not acknowledged", extra={"device": self.device_id})
-
-
-class Cms50dDriver(SerialDriver):
-    """A CMS50D+-style fingertip oximeter: pleth at 60 Hz, SpO2 and pulse rate each second."""
-
-    protocol = "cms50d"
-    fs = 60.0
-    reading_interval = 1.0  # seconds between spot readings
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._framer = Cms50dFramer()
-        self._index = 0
-        self._started: asyncio.Future[None] | None = None
-        self._last_reading = -1e9
-
-    def _reset_stream(self) -> None:
-        self._framer = Cms50dFramer()
-        self._index = 0
-        self._t0 = self._clock()
-
-    async def _handshake(self) -> None:
-        # The oximeter does not acknowledge: its first frame is the answer.
-        loop = asyncio.get_running_loop()
-        for _ in range(3):
-            self._started = loop.create_future()
-            self._write(START_COMMAND)
-            try:
-                await asyncio.wait_for(self._started, 1.0)
-                return
-            except TimeoutError:
-                self._counters["timeouts"] += 1
-        raise DeviceUnavailable("no answer", device_id=self.device_id)
-
-    def _stop_stream(self) -> None:
-        if self._link is not None:
-            self._write(STOP_COMMAND)
-
-    def _feed(self, data: bytes) -> None:
-        frames = self._framer.feed(data)
-        self._counters["bytes_dropped"] = self._framer.bytes_dropped
-        self._count_faults(self._framer.take_faults())
-        if not frames:
-            return
-        if self._started is not None and not self._started.done():
-            self._reset_stream()
-            self._started.set_result(None)
-        self._counters["frames"] += len(frames)
-        self._counters["samples"] += len(frames)
-        last = frames[-1]
-        flags: set[str] = set()
-        if any(f.status & Cms50dStatus.PROBE_ERROR for f in frames):
-            flags.add("finger_out")
-        if last.status & (Cms50dStatus.SEARCHING | Cms50dStatus.SEARCHING_TOO_LONG):
-            flags.add("searching")
-        pleth = np.array([f.pleth for f in frames], dtype=np.float64)
-        start = self._time_of(self._index, self.fs)
-        self._emit(
-            WaveformChunk(
-                SignalKind.PLETH,
-                self.fs,
-                start,
-                pleth,
-                self._index,
-                self.device_id,
-                "1",
-                frozenset(flags),
-            )
-        )
-        self._index += len(frames)
-        now = time.monotonic()
-        if now - self._last_reading >= self.reading_interval:
-            self._last_reading = now
-            at = self._clock()
-            frozen = frozenset(flags)
-            if last.spo2 is not None:
-                self._emit(
-                    Reading("spo2", {"spo2": last.spo2}, "%", self.device_id, at, flags=frozen)
-                )
-            if last.pulse_rate is not None:
-                self._emit(
-                    Reading(
-                        "pulse_rate",
-                        {"pulse_rate": last.pulse_rate},
-                        "/min",
-                        self.device_id,
-                        at,
-                        flags=frozen,
-                    )
-                )
