@@ -22,6 +22,11 @@ sbp, dbp   systolic and diastolic pressure, mmHg       128, 82
 loop       seconds of signal made, then replayed       120
 leak       a cuff leak's time constant, s (0: none)    0
 overpressure  1: the pump runs past the safety limit   0
+af         seconds of atrial fibrillation per loop     0
+pvc        chance of a premature ventricular beat      0
+mains      50 Hz interference on the ECG, mV           0
+emg        muscle noise on the ECG, mV                 0
+motion     seconds of hand movement per PPG loop       0
 =========  ==========================================  ===========
 """
 
@@ -56,6 +61,11 @@ _DEFAULTS: dict[str, float] = {
     "loop": 120.0,
     "leak": 0.0,
     "overpressure": 0.0,
+    "af": 0.0,
+    "pvc": 0.0,
+    "mains": 0.0,
+    "emg": 0.0,
+    "motion": 0.0,
 }
 
 
@@ -72,12 +82,25 @@ def _options(raw: Mapping[str, str]) -> dict[str, float]:
     return values
 
 
+def _middle(o: Mapping[str, float], key: str) -> tuple[tuple[float, float], ...]:
+    """A stretch of ``o[key]`` seconds in the middle of the loop, or none."""
+    seconds = min(o[key], o["loop"])
+    if seconds <= 0:
+        return ()
+    start = (o["loop"] - seconds) / 2
+    return ((start, start + seconds),)
+
+
 def _heart(o: Mapping[str, float], fs: float) -> SimulatedEcg:
     params = EcgParams(
         heart_rate=o["hr"],
         heart_rate_std=o["hrv"],
         respiratory_rate=o["rr"],
         noise_mv=o["noise"],
+        mains_mv=o["mains"],
+        emg_mv=o["emg"],
+        af_segments=_middle(o, "af"),
+        ectopic_beats=o["pvc"],
     )
     return ecg_simulate(o["loop"], fs, params, seed=int(o["seed"]))
 
@@ -88,7 +111,7 @@ def _ppg(o: Mapping[str, float]) -> tuple[np.ndarray[Any, np.dtype[np.float64]],
         beats,
         o["loop"],
         100.0,
-        PpgParams(spo2=o["spo2"], respiratory_rate=o["rr"]),
+        PpgParams(spo2=o["spo2"], respiratory_rate=o["rr"], motion_segments=_middle(o, "motion")),
         seed=int(o["seed"]),
     )
     return np.column_stack([ppg.red, ppg.ir]), ppg.heart_rate
