@@ -1,6 +1,9 @@
 """Signal processing: pure functions over ``(signal, fs)`` and streaming analysers.
 
-Filled by the vitals issue; empty until then.
+No I/O, no asyncio, no Qt. See :mod:`vitals.signal` for the conventions every
+function follows.
 """
 
-__all__: list[str] = []
+from vitals.signal import Quality, SignalWindow, VitalsWarning, as_signal
+
+__all__ = ["Quality", "SignalWindow", "VitalsWarning", "as_signal"]
