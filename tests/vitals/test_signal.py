@@ -36,11 +36,11 @@ def test_bad_input_raises_value_error(signal, fs, kwargs, message):
 
 def test_quality_refuses_with_a_reason_only():
     assert Quality.refused("flat") == Quality(0.0, False, "flat")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs a reason"):
         Quality(0.9, False)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no reason"):
         Quality(0.9, True, "noise")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="within 0 and 1"):
         Quality(1.5, True)
 
 
