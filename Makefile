@@ -28,6 +28,7 @@ pytest: deps
 	$(BIN)/pytest
 
 bench: deps
+	$(BIN)/python -m pip install --quiet --group bench
 	$(BIN)/python benchmarks/serial_decode.py
 	$(BIN)/python benchmarks/event_latency.py
 
