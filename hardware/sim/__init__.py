@@ -8,21 +8,10 @@ heart (:func:`ecg_simulate`), red/infrared PPG driven by its beats
 
 from __future__ import annotations
 
-from hardware.sim.cuff_model import (
-    CuffChunk,
-    CuffCycle,
-    CuffParams,
-    CuffPhase,
-    SimulatedCuff,
-    cuff_simulate,
-)
-from hardware.sim.ecg_model import (
-    EcgParams,
-    EcgWaves,
-    SimulatedEcg,
-    ecg_simulate,
-    heartbeat_times,
-)
+from hardware.sim.cuff_model import CuffChunk, CuffCycle, CuffParams, CuffPhase
+from hardware.sim.cuff_record import SimulatedCuff, cuff_simulate
+from hardware.sim.ecg_model import EcgParams, SimulatedEcg, ecg_simulate, heartbeat_times
+from hardware.sim.ecg_waves import EcgWaves
 from hardware.sim.ppg_model import (
     PpgParams,
     PulseShape,

@@ -21,19 +21,21 @@ below it (they fade slowly while the artery stays open), each scaled so that the
 hold exactly. Both halves meet at the maximum with zero slope, so the peak is at MAP.
 
 :class:`CuffCycle` is the stateful model a device simulator streams from, chunk by chunk,
-and it obeys an emergency deflation at any moment; :func:`cuff_simulate` runs one cycle
-to the end and returns it with its ground truth.
+and it obeys an emergency deflation at any moment;
+:func:`hardware.sim.cuff_record.cuff_simulate` runs one cycle to the end and returns it
+with its ground truth.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hardware.sim._model_common import Seed, require
 from hardware.sim.ppg_model import PulseShape
 
 __all__ = [
@@ -41,21 +43,12 @@ __all__ = [
     "CuffCycle",
     "CuffParams",
     "CuffPhase",
-    "SimulatedCuff",
-    "cuff_simulate",
 ]
-
-Seed = int | np.random.Generator | None
 
 _TAPER_MMHG = 10.0  # oscillations vanish below this cuff pressure (a slack cuff)
 _CHECK_S = 1.0  # the firmware's leak checks look at the last second
 _STALL_FRACTION = 0.25  # inflation slower than this fraction of the set rate is a leak
 _LOOKAHEAD = 0.2  # a beat is registered this fraction of its RR before its onset
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
 
 
 class CuffPhase(enum.StrEnum):
@@ -131,24 +124,24 @@ class CuffParams:
 
     def __post_init__(self) -> None:
         m = self.mean_pressure
-        _require(0 < self.diastolic < m < self.systolic <= 280, "need 0 < DBP < MAP < SBP <= 280")
-        _require(25 <= self.heart_rate <= 250, "heart_rate must be within 25 and 250 /min")
-        _require(0 < self.systolic_ratio < 1, "systolic_ratio must lie within 0 and 1")
-        _require(0 < self.diastolic_ratio < 1, "diastolic_ratio must lie within 0 and 1")
-        _require(
+        require(0 < self.diastolic < m < self.systolic <= 280, "need 0 < DBP < MAP < SBP <= 280")
+        require(25 <= self.heart_rate <= 250, "heart_rate must be within 25 and 250 /min")
+        require(0 < self.systolic_ratio < 1, "systolic_ratio must lie within 0 and 1")
+        require(0 < self.diastolic_ratio < 1, "diastolic_ratio must lie within 0 and 1")
+        require(
             self.systolic < self.target < self.pressure_limit_mmhg <= self.pump_max_mmhg,
             "need systolic < target < pressure limit <= pump maximum",
         )
         for name in ("max_oscillation_mmhg", "inflate_rate", "deflate_rate", "done_below_mmhg"):
-            _require(getattr(self, name) > 0, f"{name} must be positive")
+            require(getattr(self, name) > 0, f"{name} must be positive")
         for name in ("dump_time_constant_s", "leak_time_constant_s"):
-            _require((getattr(self, name) or 1) > 0, f"{name} must be positive")
+            require((getattr(self, name) or 1) > 0, f"{name} must be positive")
         stop = self.diastolic - self.stop_below_diastolic
-        _require(stop >= 2 * self.done_below_mmhg, "deflation must stop above the done level")
-        _require(0 <= self.irregular_rr_cv <= 0.5, "irregular_rr_cv must be within 0 and 0.5")
-        _require(self.noise_mmhg >= 0 and self.movement_mmhg >= 0, "noise, movement >= 0")
+        require(stop >= 2 * self.done_below_mmhg, "deflation must stop above the done level")
+        require(0 <= self.irregular_rr_cv <= 0.5, "irregular_rr_cv must be within 0 and 0.5")
+        require(self.noise_mmhg >= 0 and self.movement_mmhg >= 0, "noise, movement >= 0")
         rr = tuple(float(x) for x in self.rr_intervals_s)
-        _require(all(0.2 <= x <= 3.0 for x in rr), "RR intervals must be within 0.2 and 3 s")
+        require(all(0.2 <= x <= 3.0 for x in rr), "RR intervals must be within 0.2 and 3 s")
         object.__setattr__(self, "rr_intervals_s", rr)
         object.__setattr__(self, "movement_times_s", tuple(sorted(self.movement_times_s)))
 
@@ -224,7 +217,7 @@ class CuffCycle:
     """
 
     def __init__(self, params: CuffParams | None = None, fs: float = 100.0, *, seed: Seed = None):
-        _require(10 <= fs <= 2000, "fs must be within 10 and 2000 Hz")
+        require(10 <= fs <= 2000, "fs must be within 10 and 2000 Hz")
         self.params = params or CuffParams()
         self.fs = float(fs)
         beat_rng, self._noise_rng, move_rng = np.random.default_rng(seed).spawn(3)
@@ -283,7 +276,7 @@ class CuffCycle:
 
     def next_chunk(self, n: int) -> CuffChunk:
         """Produce the next ``n`` samples."""
-        _require(n >= 0, "n must not be negative")
+        require(n >= 0, "n must not be negative")
         start = self._n
         cuff = np.empty(n)
         for i in range(n):
@@ -388,130 +381,3 @@ class CuffCycle:
             rise = np.clip(d / 0.05, 0.0, 1.0)
             out += size * np.where(d >= 0, rise * np.exp(-np.maximum(d - 0.05, 0.0) / 0.3), 0.0)
         return out
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class SimulatedCuff:
-    """One complete cuff cycle and its ground truth.
-
-    Attributes:
-        fs: sampling rate, Hz.
-        pressure: measured cuff pressure, mmHg.
-        cuff_mmhg: cuff pressure without pulses, movement or noise, mmHg.
-        systolic: true systolic pressure, mmHg.
-        diastolic: true diastolic pressure, mmHg.
-        mean: true mean arterial pressure (the envelope's peak), mmHg.
-        beat_times_s: onset of every pulse in the record, s.
-        beat_amplitudes_mmhg: peak-to-trough amplitude of each pulse, mmHg.
-        beat_cuff_mmhg: cuff pressure when each pulse was set, mmHg.
-        transitions: each phase with the index of its first sample.
-        params: the parameters the cycle was made with.
-    """
-
-    fs: float
-    pressure: NDArray[np.float64]
-    cuff_mmhg: NDArray[np.float64]
-    systolic: float
-    diastolic: float
-    mean: float
-    beat_times_s: NDArray[np.float64]
-    beat_amplitudes_mmhg: NDArray[np.float64]
-    beat_cuff_mmhg: NDArray[np.float64]
-    transitions: tuple[tuple[int, CuffPhase], ...]
-    params: CuffParams = field(repr=False)
-
-    def __post_init__(self) -> None:
-        for name in self.__slots__:
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
-
-    def phase_start(self, phase: CuffPhase) -> int | None:
-        """Index of the first sample in ``phase``, or None if the cycle never entered it."""
-        return next((i for i, ph in self.transitions if ph is phase), None)
-
-    @property
-    def inflate_start(self) -> int | None:
-        """Index of the first inflating sample."""
-        return self.phase_start(CuffPhase.INFLATING)
-
-    @property
-    def deflate_start(self) -> int | None:
-        """Index of the first deflating sample."""
-        return self.phase_start(CuffPhase.DEFLATING)
-
-    @property
-    def dump_start(self) -> int | None:
-        """Index of the first sample of the dump (normal, emergency or after a leak)."""
-        starts = [self.phase_start(ph) for ph in (CuffPhase.DUMPING, CuffPhase.LEAK)]
-        return min((s for s in starts if s is not None), default=None)
-
-    @property
-    def done_index(self) -> int | None:
-        """Index of the first sample after the cycle finished."""
-        return self.phase_start(CuffPhase.DONE)
-
-    def envelope(self, cuff_mmhg: ArrayLike) -> NDArray[np.float64]:
-        """The true envelope: pulse amplitude (mmHg) at each cuff pressure (mmHg)."""
-        return self.params.envelope(cuff_mmhg)
-
-
-def cuff_simulate(
-    params: CuffParams | None = None,
-    fs: float = 100.0,
-    *,
-    seed: Seed = None,
-    idle_s: float = 1.0,
-    tail_s: float = 1.0,
-    emergency_deflate_at_s: float | None = None,
-    max_duration_s: float = 180.0,
-) -> SimulatedCuff:
-    """Run one oscillometric cycle of a :class:`CuffCycle` to its end.
-
-    Args:
-        params: the arm, the heart and the monitor.
-        fs: sampling rate, Hz.
-        seed: an int or a ``numpy.random.Generator`` for repeatable output.
-        idle_s: idle time before inflation starts, s.
-        tail_s: time recorded after the cycle is done, s.
-        emergency_deflate_at_s: when to command an emergency deflation, s from the
-            first sample (None for never).
-        max_duration_s: the record stops here even if the cycle has not finished, s.
-
-    Returns:
-        The pressure record with the true pressures, envelope, beats and phases.
-    """
-    p = params or CuffParams()
-    cycle = CuffCycle(p, fs, seed=seed)
-    chunks = [cycle.next_chunk(round(idle_s * fs))]
-    cycle.start()
-    limit = round(max_duration_s * fs)
-    emergency = None if emergency_deflate_at_s is None else round(emergency_deflate_at_s * fs)
-    step = max(1, round(0.1 * fs))
-    done_at: int | None = None
-    while cycle.samples_emitted < limit:
-        if emergency is not None and cycle.samples_emitted >= emergency:
-            cycle.emergency_deflate()
-            emergency = None
-        if cycle.phase is CuffPhase.DONE and done_at is None:
-            done_at = cycle.samples_emitted
-        if done_at is not None and cycle.samples_emitted >= done_at + round(tail_s * fs):
-            break
-        n = step if emergency is None else min(step, emergency - cycle.samples_emitted)
-        chunks.append(cycle.next_chunk(min(n, limit - cycle.samples_emitted)))
-    pressure = np.concatenate([c.samples for c in chunks])
-    duration = pressure.size / fs
-    beats = [b for b in cycle.beats if b[0] < duration]
-    return SimulatedCuff(
-        fs=float(fs),
-        pressure=pressure,
-        cuff_mmhg=np.concatenate([c.cuff_mmhg for c in chunks]),
-        systolic=p.systolic,
-        diastolic=p.diastolic,
-        mean=p.mean_pressure,
-        beat_times_s=np.array([b[0] for b in beats]),
-        beat_amplitudes_mmhg=np.array([b[1] for b in beats]),
-        beat_cuff_mmhg=np.array([b[2] for b in beats]),
-        transitions=cycle.transitions,
-        params=p,
-    )

@@ -20,7 +20,8 @@ constant between consecutive R events (so the R events sit exactly on the chosen
 times), and the event parameters adapt beat by beat to the local RR (Q, R, S keep their
 duration in seconds, every wave keeps its amplitude) instead of the R wave shrinking on
 short beats. Lead I is lead II's event set with scaled amplitudes (a plausible frontal
-axis near +60 degrees), not a separate physical projection.
+axis near +60 degrees), not a separate physical projection; the event tables live in
+:mod:`hardware.sim.ecg_waves`.
 """
 
 from __future__ import annotations
@@ -33,21 +34,21 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal as sps
 
+from hardware.sim._model_common import Interval, Seed, as_intervals, freeze_arrays, require
+from hardware.sim.ecg_waves import (
+    LEAD_I_WAVES,
+    LEAD_II_WAVES,
+    PVC_LEAD_I_WAVES,
+    PVC_LEAD_II_WAVES,
+    EcgWaves,
+)
+
 __all__ = [
-    "LEAD_II_WAVES",
-    "LEAD_I_WAVES",
-    "PVC_LEAD_II_WAVES",
-    "PVC_LEAD_I_WAVES",
     "EcgParams",
-    "EcgWaves",
     "SimulatedEcg",
     "ecg_simulate",
     "heartbeat_times",
 ]
-
-Interval = tuple[float, float]
-Seed = int | np.random.Generator | None
-_Five = tuple[float, float, float, float, float]
 
 _RR_FS = 4.0  # Hz, sampling rate of the RR tachogram
 _LF_HZ = 0.1  # Mayer wave centre
@@ -59,63 +60,6 @@ _MV_PER_UNIT = 28.0  # scales z to mV: lead II R wave about 1.2 mV
 _R_SEARCH_S = 0.06  # half window around an R event where the output peak is sought
 _QRS = np.array([False, True, True, True, False])
 _NORMAL, _AF, _PVC = 0, 1, 2
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
-
-
-@dataclass(frozen=True, slots=True)
-class EcgWaves:
-    """The five Gaussian events of one beat on the limit cycle, in the order P, Q, R, S, T.
-
-    Attributes:
-        theta: angle of each event on the limit cycle, rad (the R wave at 0), at 60/min.
-        a: event amplitudes a_i, model units (z is scaled to mV on output).
-        b: event widths b_i, rad, at 60/min.
-    """
-
-    theta: _Five
-    a: _Five
-    b: _Five
-
-    def __post_init__(self) -> None:
-        _require(all(len(v) == 5 for v in (self.theta, self.a, self.b)), "need P, Q, R, S, T")
-        _require(all(b > 0 for b in self.b), "event widths b must be positive")
-        _require(all(abs(t) <= math.pi for t in self.theta), "angles must lie in [-pi, pi]")
-
-
-#: Table 1 of McSharry et al. (2003): lead II-like morphology.
-LEAD_II_WAVES = EcgWaves(
-    theta=(-math.pi / 3, -math.pi / 12, 0.0, math.pi / 12, math.pi / 2),
-    a=(1.2, -5.0, 30.0, -7.5, 0.75),
-    b=(0.25, 0.1, 0.1, 0.1, 0.4),
-)
-#: Lead I: lead II's events with amplitudes scaled (P 0.6, Q 0.5, R 0.55, S 0.6, T 0.7).
-LEAD_I_WAVES = EcgWaves(
-    theta=LEAD_II_WAVES.theta,
-    a=(0.72, -2.5, 16.5, -4.5, 0.525),
-    b=LEAD_II_WAVES.b,
-)
-#: A premature ventricular beat in lead II: no P wave, wide tall QRS, discordant T wave.
-PVC_LEAD_II_WAVES = EcgWaves(
-    theta=(-math.pi / 3, -0.3, 0.0, 0.38, 0.6 * math.pi),
-    a=(0.0, -1.2, 8.0, -2.6, -0.55),
-    b=(0.25, 0.18, 0.24, 0.22, 0.5),
-)
-#: The same premature ventricular beat in lead I.
-PVC_LEAD_I_WAVES = EcgWaves(
-    theta=PVC_LEAD_II_WAVES.theta,
-    a=(0.0, -0.8, 4.2, -1.8, -0.35),
-    b=PVC_LEAD_II_WAVES.b,
-)
-
-
-def _intervals(value: Sequence[Interval], name: str) -> tuple[Interval, ...]:
-    out = tuple((float(s), float(e)) for s, e in value)
-    _require(all(0 <= s < e for s, e in out), f"{name}: each range needs 0 <= start < end (s)")
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,26 +117,26 @@ class EcgParams:
     full_scale_mv: float = 5.0
 
     def __post_init__(self) -> None:
-        _require(20 <= self.heart_rate <= 250, "heart_rate must be within 20-250 /min")
-        _require(0 <= self.heart_rate_std <= self.heart_rate / 4, "heart_rate_std: 0 to HR/4")
-        _require(3 <= self.respiratory_rate <= 60, "respiratory_rate must be within 3-60 /min")
-        _require(self.lf_hf_ratio >= 0, "lf_hf_ratio must not be negative")
-        _require(30 <= (self.af_heart_rate or 60) <= 220, "af_heart_rate: 30-220 /min")
-        _require(0 <= self.af_rr_cv <= 0.5, "af_rr_cv must be within 0 and 0.5")
-        _require(0.3 <= self.ectopic_coupling <= 0.9, "ectopic_coupling: 0.3 to 0.9")
+        require(20 <= self.heart_rate <= 250, "heart_rate must be within 20-250 /min")
+        require(0 <= self.heart_rate_std <= self.heart_rate / 4, "heart_rate_std: 0 to HR/4")
+        require(3 <= self.respiratory_rate <= 60, "respiratory_rate must be within 3-60 /min")
+        require(self.lf_hf_ratio >= 0, "lf_hf_ratio must not be negative")
+        require(30 <= (self.af_heart_rate or 60) <= 220, "af_heart_rate: 30-220 /min")
+        require(0 <= self.af_rr_cv <= 0.5, "af_rr_cv must be within 0 and 0.5")
+        require(0.3 <= self.ectopic_coupling <= 0.9, "ectopic_coupling: 0.3 to 0.9")
         for name in ("respiratory_baseline_mv", "af_fwave_mv", "noise_mv", "mains_mv", "emg_mv"):
-            _require(getattr(self, name) >= 0, f"{name} must not be negative")
-        _require(self.mains_hz > 0 and self.full_scale_mv > 0, "mains_hz, full_scale_mv > 0")
-        object.__setattr__(self, "af_segments", _intervals(self.af_segments, "af_segments"))
-        object.__setattr__(self, "lead_off", _intervals(self.lead_off, "lead_off"))
+            require(getattr(self, name) >= 0, f"{name} must not be negative")
+        require(self.mains_hz > 0 and self.full_scale_mv > 0, "mains_hz, full_scale_mv > 0")
+        object.__setattr__(self, "af_segments", as_intervals(self.af_segments, "af_segments"))
+        object.__setattr__(self, "lead_off", as_intervals(self.lead_off, "lead_off"))
         ectopic = self.ectopic_beats
-        _require(not isinstance(ectopic, bool), "ectopic_beats: indices or a probability")
+        require(not isinstance(ectopic, bool), "ectopic_beats: indices or a probability")
         if isinstance(ectopic, float | int):
-            _require(0 <= ectopic <= 0.5, "an ectopic beat probability must be within 0-0.5")
+            require(0 <= ectopic <= 0.5, "an ectopic beat probability must be within 0-0.5")
             object.__setattr__(self, "ectopic_beats", float(ectopic))
         else:
             beats = tuple(int(i) for i in ectopic)
-            _require(all(i >= 0 for i in beats), "ectopic beat indices must not be negative")
+            require(all(i >= 0 for i in beats), "ectopic beat indices must not be negative")
             object.__setattr__(self, "ectopic_beats", beats)
 
 
@@ -229,10 +173,7 @@ class SimulatedEcg:
     params: EcgParams = field(repr=False)
 
     def __post_init__(self) -> None:
-        for name in self.__slots__:
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
+        freeze_arrays(self)
 
     @property
     def lead_iii(self) -> NDArray[np.float64]:
@@ -338,7 +279,7 @@ def heartbeat_times(
     Returns:
         The beat times within [0, duration), s.
     """
-    _require(duration > 0, "duration must be positive")
+    require(duration > 0, "duration must be positive")
     p = EcgParams(
         heart_rate=heart_rate,
         heart_rate_std=heart_rate_std,
@@ -444,7 +385,7 @@ def ecg_simulate(
         >>> round(ecg.heart_rate)
         60
     """
-    _require(duration > 0 and fs >= 100, "duration must be positive and fs at least 100 Hz")
+    require(duration > 0 and fs >= 100, "duration must be positive and fs at least 100 Hz")
     p = params or EcgParams()
     heart_rng, noise_rng = np.random.default_rng(seed).spawn(2)
 

@@ -32,6 +32,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 from scipy import signal as sps
 
+from hardware.sim._model_common import Interval, Seed, as_intervals, freeze_arrays, require
+
 __all__ = [
     "PpgParams",
     "PulseShape",
@@ -41,9 +43,6 @@ __all__ = [
     "pleth_display",
     "ppg_simulate",
 ]
-
-Interval = tuple[float, float]
-Seed = int | np.random.Generator | None
 
 _EXTEND_BEFORE_S = 3.0
 _EXTEND_AFTER_S = 2.0
@@ -64,7 +63,7 @@ class SpO2Calibration:
 
     def __post_init__(self) -> None:
         ok = math.isfinite(self.a) and math.isfinite(self.b) and self.b > 0
-        _require(ok, "the calibration needs a finite a and a positive, finite b")
+        require(ok, "the calibration needs a finite a and a positive, finite b")
 
     def spo2(self, r: float) -> float:
         """SpO2 in % for a ratio of ratios ``r`` (dimensionless)."""
@@ -102,8 +101,8 @@ class PulseShape:
 
     def __post_init__(self) -> None:
         positive = min(self.systolic_width, self.diastolic_width, self.systolic_amplitude) > 0
-        _require(positive, "widths and the systolic amplitude must be positive")
-        _require(0 < self.systolic_centre < self.diastolic_centre < 1, "need 0 < centres < 1")
+        require(positive, "widths and the systolic amplitude must be positive")
+        require(0 < self.systolic_centre < self.diastolic_centre < 1, "need 0 < centres < 1")
         u = np.linspace(0.0, 1.0, 2000, endpoint=False)
         train = sum(self._raw(u - m) for m in range(-3, 4))
         object.__setattr__(self, "scale", float(np.ptp(train)))
@@ -121,17 +120,6 @@ class PulseShape:
     def __call__(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         """The blood-volume wave at normalised beat times ``u`` (train trough-to-peak 1)."""
         return np.asarray(self._raw(u) / self.scale, dtype=np.float64)
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
-
-
-def _intervals(value: Sequence[Interval], name: str) -> tuple[Interval, ...]:
-    out = tuple((float(s), float(e)) for s, e in value)
-    _require(all(0 <= s < e for s, e in out), f"{name}: each range needs 0 <= start < end (s)")
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,20 +167,20 @@ class PpgParams:
     adc_bits: int = 18
 
     def __post_init__(self) -> None:
-        _require(0 < self.spo2 <= 100, "spo2 must be within 0 and 100 %")
-        _require(0 < self.perfusion_index <= 20, "perfusion_index must be within 0 and 20 %")
+        require(0 < self.spo2 <= 100, "spo2 must be within 0 and 100 %")
+        require(0 < self.perfusion_index <= 20, "perfusion_index must be within 0 and 20 %")
         ratio = self.calibration.ratio(self.spo2)
-        _require(0 < ratio * self.perfusion_index < 50, "spo2 is outside the calibration")
+        require(0 < ratio * self.perfusion_index < 50, "spo2 is outside the calibration")
         full = 2**self.adc_bits - 1
         for name in ("dc_red", "dc_ir", "ambient_counts"):
-            _require(0 <= getattr(self, name) < full, f"{name} must fit the converter's range")
-        _require(0 <= self.pulse_transit_s <= 1, "pulse_transit_s must be within 0 and 1 s")
-        _require(3 <= self.respiratory_rate <= 60, "respiratory_rate must be within 3-60 /min")
+            require(0 <= getattr(self, name) < full, f"{name} must fit the converter's range")
+        require(0 <= self.pulse_transit_s <= 1, "pulse_transit_s must be within 0 and 1 s")
+        require(3 <= self.respiratory_rate <= 60, "respiratory_rate must be within 3-60 /min")
         for name in ("baseline_modulation", "amplitude_modulation", "frequency_modulation"):
-            _require(0 <= getattr(self, name) < 0.5, f"{name} must be within 0 and 0.5")
-        _require(min(self.noise_counts, self.motion_depth) >= 0, "noise, motion must be >= 0")
-        object.__setattr__(self, "motion_segments", _intervals(self.motion_segments, "motion"))
-        object.__setattr__(self, "finger_out", _intervals(self.finger_out, "finger_out"))
+            require(0 <= getattr(self, name) < 0.5, f"{name} must be within 0 and 0.5")
+        require(min(self.noise_counts, self.motion_depth) >= 0, "noise, motion must be >= 0")
+        object.__setattr__(self, "motion_segments", as_intervals(self.motion_segments, "motion"))
+        object.__setattr__(self, "finger_out", as_intervals(self.finger_out, "finger_out"))
 
     @property
     def ratio(self) -> float:
@@ -236,16 +224,13 @@ class SimulatedPpg:
     params: PpgParams = field(repr=False)
 
     def __post_init__(self) -> None:
-        for name in self.__slots__:
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
+        freeze_arrays(self)
 
 
 def beat_times_from_rr(rr_intervals_s: ArrayLike, start_s: float = 0.0) -> NDArray[np.float64]:
     """Beat times (s) from a first beat at ``start_s`` (s) and the RR intervals that follow (s)."""
     rr = np.asarray(rr_intervals_s, dtype=np.float64)
-    _require(rr.ndim == 1 and bool(np.all(rr > 0)), "RR intervals must be positive, in 1-D")
+    require(rr.ndim == 1 and bool(np.all(rr > 0)), "RR intervals must be positive, in 1-D")
     return np.asarray(start_s + np.concatenate(([0.0], np.cumsum(rr))), dtype=np.float64)
 
 
@@ -312,8 +297,8 @@ def ppg_simulate(
     p = params or PpgParams()
     beats = np.sort(np.asarray(beat_times_s, dtype=np.float64))
     distinct = beats.ndim == 1 and beats.size >= 2 and bool(np.all(np.diff(beats) > 0))
-    _require(distinct, "need at least two distinct beat times")
-    _require(duration > 0 and fs >= 20, "duration must be positive and fs at least 20 Hz")
+    require(distinct, "need at least two distinct beat times")
+    require(duration > 0 and fs >= 20, "duration must be positive and fs at least 20 Hz")
     rng = np.random.default_rng(seed)
     n = round(duration * fs)
     t = np.arange(n) / fs
@@ -405,7 +390,7 @@ def pleth_display(
     """
     x = np.asarray(ir, dtype=np.float64)
     ok = x.ndim == 1 and fs > 0 and out_fs > 0 and x.size >= fs
-    _require(ok, "need a 1-D signal of at least one second and positive rates")
+    require(ok, "need a 1-D signal of at least one second and positive rates")
     out = x < finger_out_counts
     if out.all():
         return np.zeros(math.ceil(x.size * out_fs / fs), dtype=np.uint8)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hardware.sim.cuff_model import CuffCycle, CuffParams, CuffPhase, cuff_simulate
+from hardware.sim.cuff_model import CuffCycle, CuffParams, CuffPhase
+from hardware.sim.cuff_record import cuff_simulate
 
 FS = 100.0
 

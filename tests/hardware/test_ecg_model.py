@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from hardware.sim.ecg_model import (
-    LEAD_II_WAVES,
-    EcgParams,
-    ecg_simulate,
-    heartbeat_times,
-)
+from hardware.sim.ecg_model import EcgParams, ecg_simulate, heartbeat_times
+from hardware.sim.ecg_waves import LEAD_II_WAVES
 
 
 @pytest.fixture(scope="module")
