@@ -4,14 +4,27 @@ The models are pure, seeded numpy/scipy functions with known ground truth: an EC
 heart (:func:`ecg_simulate`), red/infrared PPG driven by its beats
 (:func:`ppg_simulate`) and an oscillometric cuff cycle (:func:`cuff_simulate`, or
 :class:`CuffCycle` to stream one live).
+
+The simulators play them to a real driver over a pseudo-terminal
+(:class:`PtyPort`), speaking each device's byte protocol: :class:`EcgSimulator`,
+:class:`PpgSimulator`, :class:`CuffSimulator` and :class:`Cms50dSimulator`;
+:func:`make_simulator` builds one from a ``sim:`` moniker's options.
 """
 
 from __future__ import annotations
 
 from hardware.sim.cuff_model import CuffChunk, CuffCycle, CuffParams, CuffPhase
 from hardware.sim.cuff_record import SimulatedCuff, cuff_simulate
+from hardware.sim.cuff_source import CuffSource, CycleSource
 from hardware.sim.ecg_model import EcgParams, SimulatedEcg, ecg_simulate, heartbeat_times
 from hardware.sim.ecg_waves import EcgWaves
+from hardware.sim.oximeter import Cms50dSimulator
+from hardware.sim.packet_devices import (
+    CuffSimulator,
+    EcgSimulator,
+    PacketSimulator,
+    PpgSimulator,
+)
 from hardware.sim.ppg_model import (
     PpgParams,
     PulseShape,
@@ -21,16 +34,32 @@ from hardware.sim.ppg_model import (
     pleth_display,
     ppg_simulate,
 )
+from hardware.sim.pty_port import PtyPort
+from hardware.sim.serial_device import LinkFaults, LoopSource, SampleSource, SerialSimulator
+from hardware.sim.station import SIMULATED_KINDS, make_simulator
 
 __all__ = [
+    "Cms50dSimulator",
     "CuffChunk",
     "CuffCycle",
     "CuffParams",
     "CuffPhase",
+    "CuffSimulator",
+    "CuffSource",
+    "CycleSource",
     "EcgParams",
+    "EcgSimulator",
     "EcgWaves",
+    "LinkFaults",
+    "LoopSource",
+    "PacketSimulator",
     "PpgParams",
+    "PpgSimulator",
+    "PtyPort",
     "PulseShape",
+    "SIMULATED_KINDS",
+    "SampleSource",
+    "SerialSimulator",
     "SimulatedCuff",
     "SimulatedEcg",
     "SimulatedPpg",
@@ -39,6 +68,7 @@ __all__ = [
     "cuff_simulate",
     "ecg_simulate",
     "heartbeat_times",
+    "make_simulator",
     "pleth_display",
     "ppg_simulate",
 ]
