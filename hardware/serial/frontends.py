@@ -15,7 +15,7 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
-from cabin.errors import DeviceError, DeviceUnavailable
+from cabin.errors import DeviceError, DeviceUnavailable, FrameError
 from hardware.events import DeviceState, SignalKind, WaveformChunk
 from hardware.serial.base import SerialDriver
 from hardware.serial.messages import (
@@ -110,8 +110,15 @@ class PacketDriver(SerialDriver):
             if future is not None and not future.done():
                 future.set_result(packet)
             elif packet.type in (PacketType.ECG_DATA, PacketType.PPG_DATA, PacketType.CUFF_DATA):
-                if self.info is not None:  # data before the handshake is not ours yet
+                if self.info is None:  # data before the handshake is not ours yet
+                    continue
+                try:
                     self._on_data(packet, self.info)
+                except FrameError:
+                    # A good CRC around a payload that does not decode: this packet is
+                    # lost (the next one's sequence gap counts its samples), not the rest.
+                    self._counters["faults"] += 1
+                    self._counters["bad_payload"] += 1
             elif packet.type not in (PacketType.ACK, PacketType.INFO):
                 self._counters["unknown_packets"] += 1
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cabin.errors import DeviceUnavailable
-from hardware.events import DeviceState, SignalKind
-from hardware.serial import Cms50dDriver, EcgDriver, PpgDriver
+from hardware.events import DeviceState, SignalKind, WaveformChunk
+from hardware.serial import Cms50dDriver, CuffDriver, EcgDriver, Info, Packet, PacketType, PpgDriver
 from hardware.serial.messages import LeadOff
 from hardware.sim.oximeter import Cms50dSimulator
 from hardware.sim.packet_devices import EcgSimulator, PpgSimulator
@@ -200,3 +200,24 @@ async def test_opening_a_missing_port_is_device_unavailable(tmp_path, events):
     driver = EcgDriver("ecg", str(tmp_path / "no-such-tty"))
     with pytest.raises(DeviceUnavailable, match="cannot open"):
         await driver.run(events.append)
+
+
+def test_a_packet_whose_payload_does_not_decode_loses_only_itself():
+    # Three cuff packets in one read; the middle one has a valid CRC around an
+    # unknown state byte (0x09), as a firmware bug would send. Fed straight to the
+    # driver's byte handler, as its serial link would.
+    good = bytes([2]) + (12000).to_bytes(2, "little") * 5
+    bad = bytes([9]) + (12000).to_bytes(2, "little") * 5
+    stream = b"".join(
+        bytes(Packet(PacketType.CUFF_DATA, seq, payload))
+        for seq, payload in ((0, good), (1, bad), (2, good))
+    )
+    driver = CuffDriver("bp", "/dev/null")
+    driver.info = Info(100, 1, 1, "test")
+    seen = []
+    driver._emit = seen.append
+    driver._on_bytes(stream)
+    chunks = [e for e in seen if isinstance(e, WaveformChunk)]
+    assert [c.seq for c in chunks] == [0, 10]  # the bad packet's five samples are a gap
+    assert driver.counters["bad_payload"] == 1
+    assert driver.counters["samples_lost"] == 5
