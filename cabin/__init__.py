@@ -8,6 +8,7 @@ other package raises; it imports nothing heavier, so any package may import it.
 
 from cabin.errors import (
     CabinError,
+    CardError,
     ConfigError,
     DeliveryError,
     DeliveryRejected,
@@ -25,6 +26,7 @@ from cabin.errors import (
 
 __all__ = [
     "CabinError",
+    "CardError",
     "ConfigError",
     "DeliveryError",
     "DeliveryRejected",

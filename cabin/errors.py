@@ -8,6 +8,7 @@ described by its length and an offset, never shown.
 
     CabinError
     ├── ConfigError              the configuration cannot be used; fix it and restart
+    ├── CardError                a citizen card (CCCD) that does not read; scan again or type it
     ├── StoreError               the local database failed
     │   └── StoreKeyError        the encryption key is missing or wrong
     ├── DeviceError              a device misbehaved; the hub counts it and carries on
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "CabinError",
+    "CardError",
     "ConfigError",
     "DeliveryError",
     "DeliveryRejected",
@@ -52,6 +54,14 @@ class ConfigError(CabinError):
     def __init__(self, message: str, *, key: str | None = None) -> None:
         super().__init__(message if key is None else f"{key}: {message}")
         self.key = key
+
+
+class CardError(CabinError, ValueError):
+    """A citizen card that does not read; ``reason`` is a short code, never the card's data."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class StoreError(CabinError):
