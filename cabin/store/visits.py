@@ -141,6 +141,15 @@ class VisitRecords(Database):
         )
         return [_visit(row) for row in rows]
 
+    def unfinished_visits(self, station_id: str | None = None) -> list[Visit]:
+        """Visits that never ended (the station stopped during them), oldest first."""
+        sql = _SELECT + " WHERE ended_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if station_id is not None:
+            sql += " AND station_id = ?"
+            params = (station_id,)
+        return [_visit(row) for row in self._fetchall(sql + " ORDER BY started_at, id", params)]
+
     def transitions(self, visit_id: str) -> list[VisitTransition]:
         """Every state change of a visit, in the order recorded (the first has no ``from``)."""
         rows = self._fetchall(

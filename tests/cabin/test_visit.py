@@ -1,0 +1,218 @@
+"""The visit state machine, on a real SQLite store, with an injected clock."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cabin.store import Store, generate_key
+from cabin.visit import End, IdleEvent, IdleTimer, Step, VisitError, VisitFlow, recover
+
+KEY = generate_key()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "station.db", key=KEY) as store:
+        yield store
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def states(store, visit):
+    return [t.to_state for t in store.transitions(visit.visit_id)]
+
+
+def test_a_whole_visit_is_stored_step_by_step(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.start_measuring()
+    visit.record("spo2", {"spo2": 97}, "%", device_id="oximeter", quality=0.93)
+    visit.stop_measuring()
+    visit.show_results()
+    visit.ask_doctor()
+    visit.end_consult()
+    visit.send()
+    visit.goodbye()
+    visit.finish()
+    assert states(store, visit) == [
+        "identify", "consent", "measure", "results", "consult", "results", "send", "goodbye",
+        "completed",
+    ]  # fmt: skip
+    stored = store.visit(visit.visit_id)
+    assert stored.consent is True
+    assert stored.ended_at == clock.now
+    (measurement,) = store.measurements(visit.visit_id)
+    assert measurement.values == {"spo2": 97.0}
+    assert measurement.quality == pytest.approx(0.93)
+
+
+def test_without_consent_nothing_is_sent_and_goodbye_comes_from_results(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(False)
+    visit.show_results()
+    with pytest.raises(VisitError, match="no consent"):
+        visit.send()
+    visit.goodbye()
+    visit.finish()
+    assert "send" not in states(store, visit)
+
+
+def test_with_consent_the_visit_must_be_sent_before_goodbye(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.show_results()
+    with pytest.raises(VisitError, match="send the visit"):
+        visit.goodbye()
+
+
+def test_every_step_before_send_can_be_undone(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.show_results()
+    visit.back()
+    assert visit.step == Step.MEASURE
+    visit.back()
+    assert visit.step == Step.CONSENT
+    visit.back()
+    assert visit.step == Step.IDENTIFY
+    visit.identify(None)  # identify again, e.g. after correcting the card number
+    visit.give_consent(False)
+    visit.show_results()
+    visit.goodbye()
+    with pytest.raises(VisitError, match="cannot go back"):
+        visit.back()
+
+
+def test_going_back_from_identify_cancels_the_visit(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.back()
+    assert visit.ended == End.CANCELLED
+    assert store.visit(visit.visit_id).state == "cancelled"
+    with pytest.raises(VisitError, match="ended"):
+        visit.identify(None)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda v: v.give_consent(True),
+        lambda v: v.record("spo2", {"spo2": 97}, "%"),
+        lambda v: v.show_results(),
+        lambda v: v.send(),
+        lambda v: v.finish(),
+        lambda v: v.end_consult(),
+    ],
+)
+def test_steps_out_of_order_are_refused_and_change_nothing(store, clock, action):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    with pytest.raises(VisitError):
+        action(visit)
+    assert states(store, visit) == ["identify"]
+    assert store.measurements(visit.visit_id) == []
+
+
+def test_the_idle_timer_warns_once_then_ends_the_visit_keeping_its_data(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock, timer=IdleTimer(90, 15))
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.record("pulse_rate", {"pulse_rate": 71}, "/min")
+    clock.advance(74)
+    assert visit.tick() == IdleEvent.NONE
+    clock.advance(1)
+    assert visit.tick() == IdleEvent.WARN
+    clock.advance(5)
+    assert visit.tick() == IdleEvent.NONE  # warned once only
+    clock.advance(10)
+    assert visit.tick() == IdleEvent.TIMED_OUT
+    assert visit.ended == End.TIMED_OUT
+    assert store.visit(visit.visit_id).state == "timed_out"
+    assert len(store.measurements(visit.visit_id)) == 1
+    assert visit.tick() == IdleEvent.NONE
+
+
+def test_a_touch_restarts_the_timer(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    clock.advance(80)
+    assert visit.tick() == IdleEvent.WARN
+    visit.touch()
+    clock.advance(80)
+    assert visit.tick() == IdleEvent.WARN  # warned again after the new silence
+    assert visit.ended is None
+
+
+def test_no_time_pressure_while_a_device_measures(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.start_measuring()
+    clock.advance(300)  # a slow blood-pressure cycle, then a rest
+    assert visit.tick() == IdleEvent.NONE
+    visit.stop_measuring()
+    clock.advance(89)
+    assert visit.tick() == IdleEvent.WARN
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from cabin.store import Store
+    from cabin.visit import VisitFlow
+    store = Store.open(Path(sys.argv[1]), key=bytes.fromhex(sys.argv[2]))
+    visit = VisitFlow(store, "station-1")
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.start_measuring()
+    visit.record("spo2", {"spo2": 95}, "%")
+    visit.record("pulse_rate", {"pulse_rate": 64}, "/min")
+    print(visit.visit_id, flush=True)
+    sys.stdin.read()  # wait here, mid-visit, until killed
+    """
+)
+
+
+def test_a_visit_cut_by_a_crash_is_closed_at_restart_with_its_measurements(tmp_path):
+    path = tmp_path / "station.db"
+    with subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), KEY.hex()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as writer:
+        try:
+            visit_id = writer.stdout.readline().strip()
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(timeout=10)
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+    with Store.open(path, key=KEY) as store:
+        assert recover(store, "station-1") == [visit_id]
+        assert store.visit(visit_id).state == "interrupted"
+        assert store.visit(visit_id).ended_at is not None
+        assert {m.kind for m in store.measurements(visit_id)} == {"spo2", "pulse_rate"}
+        assert recover(store, "station-1") == []  # once only
