@@ -36,12 +36,21 @@ async def test_speech_is_slower_when_asked(tmp_path):
 
 
 async def test_a_new_instruction_interrupts_the_old_one(tmp_path):
-    voice = Voice(VoiceSettings(out_dir=tmp_path))
-    first = asyncio.create_task(voice.say("Bác hãy ngồi yên. " * 40))
-    await asyncio.sleep(0.05)
-    await voice.say("Bác hãy đặt ngón tay vào kẹp.")
-    await first
-    assert len(voice.spoken) == 2
+    # Writing a WAV takes espeak-ng milliseconds; playing takes as long as the speech.
+    # A stand-in that "plays" for 30 s shows that the first utterance is cut off.
+    player = tmp_path / "slow-speaker"
+    player.write_text("#!/bin/sh\nsleep 30\n")
+    player.chmod(0o755)
+    voice = Voice(executable=str(player))
+    first = asyncio.create_task(voice.say("Bác hãy ngồi yên."))
+    await asyncio.sleep(0.2)
+    started = asyncio.get_running_loop().time()
+    second = asyncio.create_task(voice.say("Bác hãy đặt ngón tay vào kẹp."))
+    await asyncio.wait_for(first, 5)  # ended by the interruption, not after 30 s
+    assert asyncio.get_running_loop().time() - started < 5
+    await voice.stop()
+    await second
+    assert voice.spoken[-1] == "Bác hãy đặt ngón tay vào kẹp."
 
 
 async def test_without_espeak_the_text_is_still_kept(tmp_path):
