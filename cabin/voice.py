@@ -82,10 +82,18 @@ class Voice:
             out = self.settings.out_dir / f"speech-{self._count:04d}.wav"
             args += ["-w", str(out)]
         args += ["--", spoken]
-        self._process = await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
-        await self._process.wait()
+        self._process = process
+        try:
+            await process.wait()
+        except asyncio.CancelledError:
+            # Whoever asked has moved on (the screen changed): stop talking.
+            if process.returncode is None:
+                process.terminate()
+                await process.wait()
+            raise
         return out
 
     async def stop(self) -> None:
