@@ -6,8 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the station and its tests use, installed when missing.
-APT_PACKAGES := espeak-ng
+# Debian packages the station and its tests use, installed when missing:
+# the Vietnamese voice, fonts that cover Vietnamese, a virtual screen for the kiosk.
+APT_PACKAGES := espeak-ng fonts-noto-core xvfb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint typecheck pytest deps apt bench clean
