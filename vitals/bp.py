@@ -49,7 +49,7 @@ _MAX_RATE = 5.0  # mmHg/s: faster deflation is refused
 _MAX_STEP = 5.0  # mmHg between consecutive beats
 _LEAK_RATIO = 1.5  # early/late deflation rate of a leaking cuff
 _MIN_BEATS = 8
-_MAX_MOVES = 3
+_MAX_MOVES = 2
 _MAX_GAP = 12.0  # mmHg without a usable beat near the pressures read
 _IRREGULAR_INDEX = 0.08  # SD/mean of the RR intervals above which the rhythm is irregular
 _GRID_STEP = 0.25  # mmHg
@@ -276,6 +276,12 @@ def _read(x: NDArray[np.float64], found: _Found, rs: float, rd: float) -> BloodP
     if sbp is None:
         return found.refuse("inflation_below_systolic")
     if dbp is None:
+        return found.refuse("deflation_above_diastolic")
+    # The envelope must be seen to fall past each crossing, not just extrapolated there:
+    # two measured beats beyond it on each side.
+    if int((p > sbp).sum()) < 2:
+        return found.refuse("inflation_below_systolic")
+    if int((p < dbp).sum()) < 2:
         return found.refuse("deflation_above_diastolic")
     map_ = float(grid[top])
     if top in (0, grid.size - 1) or not dbp < map_ < sbp:

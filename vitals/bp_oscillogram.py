@@ -99,7 +99,8 @@ def deflation(x: _F64, fs: float, end: int | None) -> Deflation | None:
     stop = max(stop - round(_GUARD_S * fs), min(start + round(0.3 * fs), x.size))
     if top == 0 or stop - start < 3:
         return None
-    seg = smooth[start:stop]
+    # Rates from a 1 s running median, which movement spikes barely move.
+    seg = ndimage.median_filter(x[start:stop], max(1, round(fs)) | 1, mode="nearest")
     t = np.arange(seg.size) / fs
     third = max(2, seg.size // 3)
     rate = -_line(t, seg)[0]
