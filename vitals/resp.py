@@ -21,7 +21,7 @@ al.'s smart fusion (W. Karlen, S. Raman, J. M. Ansermino and G. A. Dumont, "Mult
 respiratory rate estimation from the photoplethysmogram", IEEE Trans. Biomed. Eng.
 60(7):1946-1953, 2013): only modulations that agree count, and a window whose
 modulations disagree is refused (``modulations_disagree``) rather than averaged: the
-winning cluster of rates (within 3 /min) needs two members, twice the purity of any
+winning cluster of rates (within 2 /min of one of them) needs two members, twice the purity of any
 other cluster, and, when an ECG and a PPG are pooled, a member from each.
 :func:`resp_rate_fuse` pools the modulations of an ECG and a PPG result the same way.
 """
@@ -48,7 +48,7 @@ _RESAMPLE_HZ = 4.0
 _BAND = (4.0 / 60.0, 1.0)  # Hz, 4-60 breaths/min
 _PEAK_HALF_WIDTH_HZ = 0.04
 _MIN_PURITY = 0.25  # below this a modulation shows no clear breathing rhythm
-_AGREE = 3.0  # breaths/min
+_AGREE = 2.0  # breaths/min
 _F64 = NDArray[np.float64]
 
 
@@ -156,20 +156,19 @@ def _fuse(mods: Sequence[Modulation], fs: float, method: str) -> RespiratoryRate
     if method != "fusion":
         m = kept[0]
         return RespiratoryRate(m.rate, fs, method, Quality(round(m.purity, 3), True), tuple(mods))
-    # Clusters of rates within _AGREE of each other; the heaviest (by purity) must have
-    # two members and outweigh every other cluster twice over.
-    order = np.argsort(rates)
-    labels = np.concatenate(([0], np.cumsum(np.diff(rates[order]) > _AGREE)))
-    weight = np.bincount(labels, weights=w[order])
+    # The heaviest (by purity) set of rates within _AGREE of one of them must have two
+    # members and outweigh twice over any set of the others that agrees in the same way.
+    near = np.abs(rates[:, None] - rates[None, :]) <= _AGREE
+    weight = near.astype(float) @ w
     best = int(np.argmax(weight))
-    agree = np.zeros(rates.size, dtype=bool)
-    agree[order[labels == best]] = True
-    others = np.delete(weight, best)
+    agree = near[best]
+    rest = ~agree
+    rival = float((near[rest][:, rest].astype(float) @ w[rest]).max()) if rest.any() else 0.0
     # Breathing modulates every signal: one whose modulations all sit outside the
     # winning cluster (a slow vasomotor wave in the PPG, say) contradicts it.
     sources = {m.name.split("_")[0] for m in kept}
     agreeing = {kept[i].name.split("_")[0] for i in np.flatnonzero(agree)}
-    if agree.sum() < 2 or (others.size and weight[best] < 2.0 * others.max()) or sources - agreeing:
+    if agree.sum() < 2 or weight[best] < 2.0 * rival or sources - agreeing:
         return RespiratoryRate(
             None, fs, method, Quality.refused("modulations_disagree"), tuple(mods)
         )
@@ -224,7 +223,9 @@ def resp_rate_from_beats(
     ref = np.asarray(sps.medfilt(rr, 5), dtype=np.float64)
     good_rr = (np.abs(rr - ref) < 0.3 * ref) & (rr > 0.25) & (rr < 2.5)
     series = (_series_ecg if kind == "ecg" else _series_ppg)(x, fs, b)
-    values = {"frequency": (t[1:][good_rr], rr[good_rr])}
+    # Beat intervals that vary by less than a sample carry only quantisation.
+    steady = float(np.std(rr[good_rr])) < 1.0 / fs if good_rr.any() else True
+    values = {"frequency": (t[1:][good_rr], rr[good_rr] * (0.0 if steady else 1.0))}
     good_beat = np.concatenate(([True], good_rr))
     for name, v in series.items():
         values[name] = (t[good_beat], v[good_beat])
