@@ -223,8 +223,8 @@ def resp_rate_from_beats(
     ref = np.asarray(sps.medfilt(rr, 5), dtype=np.float64)
     good_rr = (np.abs(rr - ref) < 0.3 * ref) & (rr > 0.25) & (rr < 2.5)
     series = (_series_ecg if kind == "ecg" else _series_ppg)(x, fs, b)
-    # Beat intervals that vary by less than a sample carry only quantisation.
-    steady = float(np.std(rr[good_rr])) < 1.0 / fs if good_rr.any() else True
+    # Beat intervals that vary by less than half a sample carry only quantisation.
+    steady = float(np.std(rr[good_rr])) < 0.5 / fs if good_rr.any() else True
     values = {"frequency": (t[1:][good_rr], rr[good_rr] * (0.0 if steady else 1.0))}
     good_beat = np.concatenate(([True], good_rr))
     for name, v in series.items():
