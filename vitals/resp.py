@@ -39,7 +39,14 @@ from scipy import signal as sps
 
 from vitals.signal import Quality, as_signal
 
-__all__ = ["Modulation", "RespiratoryRate", "resp_rate", "resp_rate_from_beats", "resp_rate_fuse"]
+__all__ = [
+    "Modulation",
+    "RespiratoryRate",
+    "detect_beats",
+    "resp_rate",
+    "resp_rate_from_beats",
+    "resp_rate_fuse",
+]
 
 SignalType = Literal["ecg", "ppg"]
 RespMethod = Literal["fusion", "frequency", "amplitude", "baseline"]
