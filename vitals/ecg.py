@@ -35,6 +35,7 @@ _SEARCH_S = 0.08  # half window around a detection where the R extremum is sough
 _BASE_S = 0.25  # half window whose median is the local baseline
 _FLIP = 1.4  # a beat's extremum against the usual polarity must be this much larger
 _POLARITY_BEATS = 8  # neighbours each side that vote for the usual polarity
+_REFINE_LOWPASS_HZ = 20.0  # the extremum is sought on this smoother copy (muscle noise)
 
 CleanMethod = Literal["butterworth", "median"]
 PeakMethod = Literal["pantompkins", "elgendi"]
@@ -90,6 +91,13 @@ def ecg_clean(
         sos = sps.butter(4, lowpass, btype="lowpass", fs=fs, output="sos")
         y = sps.sosfiltfilt(sos, y, padlen=pad)
     return np.asarray(y, dtype=np.float64)
+
+
+def _lowpass(x: NDArray[np.float64], fs: float, hz: float) -> NDArray[np.float64]:
+    if hz >= 0.45 * fs:
+        return x
+    sos = sps.butter(4, hz, btype="lowpass", fs=fs, output="sos")
+    return np.asarray(sps.sosfiltfilt(sos, x, padlen=min(x.size - 1, round(fs))), dtype=np.float64)
 
 
 def _odd(n: float) -> int:
@@ -172,7 +180,8 @@ def refine_peaks(
     its negative peak.
 
     Args:
-        clean: cleaned ECG (see :func:`ecg_clean`).
+        clean: cleaned ECG (see :func:`ecg_clean`), here further low-passed at 20 Hz
+            so that muscle noise does not pull the extremum off the R wave.
         fs: sampling rate in Hz.
         detections: approximate QRS positions, samples.
 
@@ -256,7 +265,8 @@ def ecg_peaks(
     other = detect_elgendi if method != "elgendi" else detect_pantompkins
     for a, b in segments:
         part = clean[a:b] = ecg_clean(x[a:b], fs, powerline=powerline)
-        idx, sign = refine_peaks(part, fs, detector(part, fs))
+        smooth = _lowpass(part, fs, _REFINE_LOWPASS_HZ)
+        idx, sign = refine_peaks(smooth, fs, detector(part, fs))
         found.append(idx + a)
         signs.append(sign)
         second.append(other(part, fs) + a)
