@@ -168,9 +168,9 @@ def assess_peaks(
         segments: the analysed stretches (see :func:`usable_segments`).
 
     Returns:
-        Usable with ``score = bSQI x usable fraction`` when the detectors agree, the
-        beats look alike, the rate is physiological and the R peaks are not clipped;
-        refused with ``"no_beats"``, ``"clipped"`` or ``"noise"`` otherwise.
+        Usable, with ``score = min(bSQI, template correlation) x analysed fraction``,
+        when the detectors agree, the beats look alike, the rate is physiological and
+        the R peaks are not clipped; else refused (``"no_beats"``, ``"clipped"``, ``"noise"``).
     """
     analysed = sum(b - a for a, b in segments)
     if peaks.size < 2:
@@ -180,7 +180,7 @@ def assess_peaks(
         return Quality.refused("clipped")
     agreement = bsqi(peaks, np.sort(second), fs)
     alike = template_correlation(clean, fs, peaks)
-    score = float(np.clip(agreement * analysed / x.size, 0.0, 1.0))
+    score = float(np.clip(min(agreement, alike) * analysed / x.size, 0.0, 1.0))
     if agreement < BSQI_MIN or alike < TEMPLATE_MIN or not 20.0 <= rate <= 300.0:
         return Quality.refused("noise", score)
     return Quality(score, True)
