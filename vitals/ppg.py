@@ -51,6 +51,8 @@ FS_RANGE = (20.0, 2000.0)
 MIN_SECONDS = 1.5
 #: Pulse rates (/min) a beat series may show; intervals outside are not pulses.
 RATE_RANGE = (30.0, 220.0)
+#: Perfusion index (%) of raw counts below which there is no usable pulse.
+PI_MIN = 0.05
 #: Beats needed for a pulse rate (two intervals at least).
 MIN_BEATS = 3
 
@@ -243,7 +245,9 @@ def ppg_peaks(
 
     Returns:
         The beats, their signal-quality indices and a verdict (see
-        :func:`vitals.ppg_quality.ppg_sqi`); a flat window is refused as ``"flat"``.
+        :func:`vitals.ppg_quality.ppg_sqi`); a flat window is refused as ``"flat"``,
+        and raw counts whose pulse is under 0.05 % of the light level (no finger, or
+        no perfusion) as ``"no_pulse"``.
 
     Raises:
         ValueError: bad input (see :func:`ppg_clean`) or an unknown method.
@@ -251,11 +255,21 @@ def ppg_peaks(
     if method not in ("elgendi", "ssf"):
         raise ValueError(f"unknown method {method!r}: use 'elgendi' or 'ssf'")
     x = as_signal(signal, fs, min_seconds=MIN_SECONDS, fs_range=FS_RANGE)
-    return _detect(x, ppg_clean(x, fs, inverted=inverted), float(fs), method)
+    return _detect(x, ppg_clean(x, fs, inverted=inverted), float(fs), method, counts=inverted)
 
 
-def _detect(x: NDArray[np.float64], clean: NDArray[np.float64], fs: float, method: str) -> PpgPeaks:
-    """:func:`ppg_peaks` on a checked signal ``x`` and its cleaned version."""
+def _detect(
+    x: NDArray[np.float64],
+    clean: NDArray[np.float64],
+    fs: float,
+    method: str,
+    *,
+    counts: bool,
+) -> PpgPeaks:
+    """:func:`ppg_peaks` on a checked signal ``x`` and its cleaned version.
+
+    For raw ``counts`` a pulse under ``PI_MIN`` % of the light level is no pulse.
+    """
     if np.ptp(x) == 0 or np.ptp(clean) <= 1e-9 * max(1.0, float(np.abs(x).max())):
         empty = np.empty(0, dtype=np.intp)
         flat = Quality.refused("flat")
@@ -265,7 +279,13 @@ def _detect(x: NDArray[np.float64], clean: NDArray[np.float64], fs: float, metho
     else:
         peaks, feet = _pair(clean, np.empty(0, dtype=np.intp), _feet_ssf(clean, fs), fs)
     sqi = ppg_sqi(clean, fs, peaks, feet, raw=x)
-    return PpgPeaks(peaks, feet, float(fs), method, sqi, sqi.quality)
+    quality = sqi.quality
+    level = float(x.mean())
+    if counts and level > 0 and quality.reason != "clipped":
+        pi = 100.0 * float(np.median(clean[peaks] - clean[feet])) / level if peaks.size else 0.0
+        if pi < PI_MIN:
+            quality = Quality.refused("no_pulse")
+    return PpgPeaks(peaks, feet, float(fs), method, sqi, quality)
 
 
 def _rate_from_beats(beats: NDArray[np.intp], fs: float) -> tuple[float | None, str]:

@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from vitals.ppg import FS_RANGE, MIN_SECONDS, PpgMethod, PpgPeaks, _detect, ppg_clean
+from vitals.ppg import FS_RANGE, MIN_SECONDS, PI_MIN, PpgMethod, PpgPeaks, _detect, ppg_clean
 from vitals.ppg_quality import ppg_sqi
 from vitals.signal import Quality, as_signal
 from vitals.spo2_calibration import DEFAULT_CALIBRATION, Calibration, get_calibration
@@ -52,8 +52,6 @@ Spo2Method = Literal["beat", "regression"]
 ADC_BITS = 18
 #: Light level, as a share of full scale, below which no finger covers the sensor.
 FINGER_OUT_FRACTION = 0.02
-#: Perfusion index (%) below which there is no usable pulse.
-PI_MIN = 0.05
 #: Largest spread (interquartile range / median) of the per-beat ratios.
 SPREAD_MAX = 0.2
 #: SpO2 (%) range the calibration studies cover (ISO 80601-2-61); below, scores are capped.
@@ -213,7 +211,7 @@ def spo2_ratio(
     if refused is not None:
         return _refused(refused, fs, method)
     c_ir = ppg_clean(x_ir, fs, inverted=True)
-    beats = _detect(x_ir, c_ir, fs, detector)
+    beats = _detect(x_ir, c_ir, fs, detector, counts=True)
     if beats.quality.reason == "flat":
         return _refused(Quality.refused("no_pulse"), fs, method, beats)
     dc_ir, dc_red = float(x_ir.mean()), float(x_red.mean())
@@ -335,7 +333,7 @@ def perfusion_index(
     if refused is not None:
         return PerfusionIndex(None, fs, detector, refused)
     clean = ppg_clean(x, fs, inverted=True)
-    beats = _detect(x, clean, fs, detector)
+    beats = _detect(x, clean, fs, detector, counts=True)
     ac = _beat_amplitudes(clean, beats)
     pi = 100.0 * float(np.median(ac)) / float(x.mean()) if ac.size else 0.0
     if beats.quality.reason == "flat" or pi < PI_MIN:
