@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 from scipy import signal as sps
 
-from vitals.ecg_detect import detect_elgendi, detect_pantompkins
+from vitals.ecg_detect import detect_consensus, detect_elgendi, detect_pantompkins
 from vitals.signal import Quality, as_signal
 
 __all__ = ["ECG_FS_RANGE", "EcgPeaks", "ecg_clean", "ecg_peaks"]
@@ -38,7 +38,7 @@ _POLARITY_BEATS = 8  # neighbours each side that vote for the usual polarity
 _REFINE_LOWPASS_HZ = 20.0  # the extremum is sought on this smoother copy (muscle noise)
 
 CleanMethod = Literal["butterworth", "median"]
-PeakMethod = Literal["pantompkins", "elgendi"]
+PeakMethod = Literal["consensus", "pantompkins", "elgendi"]
 
 
 def ecg_clean(
@@ -162,6 +162,7 @@ def rr_within_segments(
 
 
 _DETECTORS: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.intp]]] = {
+    "consensus": detect_consensus,
     "pantompkins": detect_pantompkins,
     "elgendi": detect_elgendi,
 }
@@ -221,23 +222,25 @@ def ecg_peaks(
     signal: ArrayLike,
     fs: float,
     *,
-    method: PeakMethod = "pantompkins",
+    method: PeakMethod = "consensus",
     powerline: float | None = 50.0,
 ) -> EcgPeaks:
     """Find the R peaks of a single-lead ECG.
 
-    The QRS complexes are detected on the raw signal (the detectors band-pass it
-    themselves), then each detection is moved onto the dominant R extremum of the
-    cleaned signal (:func:`refine_peaks`). Lead-off, flat and rail-clipped stretches
-    are left out, and the result is refused (``quality.usable`` False, no indices)
-    when too little clean signal remains or two independent detectors disagree
-    (bSQI; see :mod:`vitals.ecg_quality`).
+    The QRS complexes are detected on the cleaned signal (:func:`ecg_clean`; the
+    detectors band-pass it further), then each detection is moved onto the dominant R
+    extremum (:func:`refine_peaks`). Lead-off, flat and rail-clipped stretches are left
+    out, and the result is refused (``quality.usable`` False, no indices) when too
+    little clean signal remains, the R peaks are clipped, or two independent detectors
+    disagree or the beats do not look alike (see :mod:`vitals.ecg_quality`).
 
     Args:
         signal: single-lead ECG in mV, at least 2 s.
         fs: sampling rate in Hz (100 to 4000).
-        method: ``"pantompkins"`` (Pan and Tompkins 1985 with the Hamilton and
-            Tompkins 1986 decision rules; the default) or ``"elgendi"`` (Elgendi 2013).
+        method: ``"consensus"`` (the default: Pan and Tompkins 1985 with the Hamilton
+            and Tompkins 1986 decision rules, each beat confirmed by a block of
+            interest of Elgendi 2013), ``"pantompkins"`` (the first alone) or
+            ``"elgendi"`` (the second alone). See :mod:`vitals.ecg_detect`.
         powerline: mains frequency in Hz for the cleaning notch (50 or 60), or None.
 
     Returns:
@@ -262,7 +265,7 @@ def ecg_peaks(
     signs: list[NDArray[np.int8]] = []
     second: list[NDArray[np.intp]] = []
     clean = np.zeros(x.size)
-    other = detect_elgendi if method != "elgendi" else detect_pantompkins
+    other = detect_pantompkins if method == "elgendi" else detect_elgendi
     for a, b in segments:
         part = clean[a:b] = ecg_clean(x[a:b], fs, powerline=powerline)
         smooth = _lowpass(part, fs, _REFINE_LOWPASS_HZ)

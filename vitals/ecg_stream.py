@@ -59,7 +59,7 @@ class EcgAnalyser:
         self,
         fs: float | None = None,
         *,
-        method: PeakMethod = "pantompkins",
+        method: PeakMethod = "consensus",
         powerline: float | None = 50.0,
         window_s: float = 24.0,
         settle_s: float = 10.0,

@@ -173,7 +173,7 @@ def heart_rate(peaks: EcgPeaks) -> HeartRate:
 
 
 def ecg_rate(
-    signal: ArrayLike, fs: float, *, method: PeakMethod = "pantompkins", powerline: float = 50.0
+    signal: ArrayLike, fs: float, *, method: PeakMethod = "consensus", powerline: float = 50.0
 ) -> HeartRate:
     """Mean heart rate of an ECG (:func:`vitals.ecg.ecg_peaks` then :func:`heart_rate`).
 

@@ -230,7 +230,7 @@ def rhythm_flags(peaks: EcgPeaks, *, pause_s: float = PAUSE_S) -> RhythmFlags:
 
 
 def ecg_rhythm(
-    signal: ArrayLike, fs: float, *, method: PeakMethod = "pantompkins", powerline: float = 50.0
+    signal: ArrayLike, fs: float, *, method: PeakMethod = "consensus", powerline: float = 50.0
 ) -> RhythmFlags:
     """Rhythm flags of an ECG (:func:`vitals.ecg.ecg_peaks` then :func:`rhythm_flags`).
 
