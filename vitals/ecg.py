@@ -118,6 +118,8 @@ class EcgPeaks:
         segments: the sample ranges ``(start, stop)`` that were analysed (lead-off and
             flat stretches left out); an RR interval never spans two segments.
         n_samples: length of the signal, samples.
+        unit: UCUM unit of ``indices``: ``"1"``, a count of samples (divide by ``fs``
+            for seconds, or use :attr:`times`).
     """
 
     indices: NDArray[np.intp]
@@ -127,6 +129,7 @@ class EcgPeaks:
     polarity: NDArray[np.int8] = field(default_factory=lambda: np.empty(0, dtype=np.int8))
     segments: tuple[tuple[int, int], ...] = ()
     n_samples: int = 0
+    unit: str = "1"
 
     def __post_init__(self) -> None:
         for name in ("indices", "polarity"):

@@ -150,6 +150,7 @@ class RhythmFlags:
         fs: sampling rate of the ECG, Hz.
         method: the R-peak detector.
         quality: whether the flags may be shown; when not, all flags are False or None.
+        units: UCUM unit of each quantity.
     """
 
     heart_rate: float | None
@@ -166,6 +167,14 @@ class RhythmFlags:
     fs: float
     method: str
     quality: Quality
+    units: tuple[tuple[str, str], ...] = (
+        ("heart_rate", "/min"),
+        ("af_windows", "1"),
+        ("pauses", "s"),
+        ("longest_rr", "s"),
+        ("ectopic_per_minute", "/min"),
+        ("duration", "s"),
+    )
 
     @property
     def significant_pause(self) -> bool:

@@ -129,6 +129,14 @@ def test_unusable_signals_are_refused_with_a_reason(ecg_params, reason):
     assert peaks.indices.size == 0
 
 
+@pytest.mark.parametrize("declared_fs", [100.0, 125.0, 2000.0])
+def test_a_wrong_sampling_rate_is_refused_not_misread(declared_fs):
+    ecg = sim(heart_rate=70, seed=10)  # sampled at 500 Hz
+    peaks = ecg_peaks(ecg.lead_ii, declared_fs)
+    assert not peaks.quality.usable
+    assert peaks.indices.size == 0
+
+
 def test_flat_line_and_pure_noise_give_no_peaks():
     rng = np.random.default_rng(0)
     flat = ecg_peaks(np.full(5000, 0.3), 500.0)
