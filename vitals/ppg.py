@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import signal as sps
 
-from vitals.ppg_quality import PpgSqi, ppg_sqi
+from vitals.ppg_quality import MIN_BEATS, PpgSqi, ppg_sqi
 from vitals.signal import Quality, as_signal
 
 __all__ = [
@@ -53,8 +53,6 @@ MIN_SECONDS = 1.5
 RATE_RANGE = (30.0, 220.0)
 #: Perfusion index (%) of raw counts below which there is no usable pulse.
 PI_MIN = 0.05
-#: Beats needed for a pulse rate (two intervals at least).
-MIN_BEATS = 3
 
 _BAND_HZ = (0.5, 8.0)
 

@@ -38,6 +38,8 @@ TEMPLATE_MIN = 0.86
 AMPLITUDE_CV_MAX = 0.3
 #: Smallest share of the pulse band's power at the pulse harmonics.
 PURITY_MIN = 0.5
+#: Beats a window needs before its morphology can be judged.
+MIN_BEATS = 3
 #: Largest share of samples on a flat run at the rails before a window is clipped.
 CLIPPED_MAX = 0.01
 
@@ -57,7 +59,7 @@ class PpgSqi:
         clipped: share of samples on flat runs at the window's extremes, 0 to 1.
         beats: number of beats the indices were computed on.
         quality: the verdict: ``usable`` with a score, or refused with a reason
-            (``"clipped"``, ``"no_pulse"``, ``"motion"``).
+            (``"clipped"``, ``"too_few_beats"``, ``"motion"``).
     """
 
     template: float
@@ -147,7 +149,7 @@ def ppg_sqi(
 
     Returns:
         The indices. The window is refused as ``"clipped"`` when more than 1 % of it sits
-        on flat runs at the rails, ``"no_pulse"`` with fewer than two beats, and
+        on flat runs at the rails, ``"too_few_beats"`` with fewer than three beats, and
         ``"motion"`` when the template correlation is below 0.86, the amplitude
         variation above 0.25 or the spectral purity below 0.5. The score is the
         smallest of the three indices' margins, mapped to 0-1.
@@ -167,8 +169,8 @@ def ppg_sqi(
 
     if clipped > CLIPPED_MAX:
         quality = Quality.refused("clipped")
-    elif n < 2:
-        quality = Quality.refused("no_pulse")
+    elif n < MIN_BEATS:
+        quality = Quality.refused("too_few_beats")
     else:
         score = min(
             (template - 0.5) / (1.0 - 0.5),

@@ -292,7 +292,7 @@ def spo2_from_ratio(
     if r.value is None:
         return Spo2(None, r.fs, method, r.quality, None, r.perfusion_index, cal.name)
     value = cal.spo2(r.value)
-    if not 50.0 <= value <= CALIBRATED_RANGE[1] + 3.0:
+    if r.value > cal.r_max or not 50.0 <= value <= CALIBRATED_RANGE[1] + 3.0:
         quality = Quality.refused("out_of_range", r.quality.score)
         return Spo2(None, r.fs, method, quality, r.value, r.perfusion_index, cal.name)
     quality = r.quality
