@@ -54,6 +54,9 @@ RATE_RANGE = (30.0, 220.0)
 #: Perfusion index (%) of raw counts below which there is no usable pulse.
 PI_MIN = 0.05
 
+#: A pulse under this share of the window's median pulse is not a beat of its own.
+SMALL_PULSE = 0.4
+
 _BAND_HZ = (0.5, 8.0)
 
 
@@ -219,11 +222,17 @@ def _pair(
     else:  # feet known: the peak is the maximum after, up to the next foot
         for k, f in enumerate(feet):
             hi = min(int(feet[k + 1]) if k + 1 < feet.size else clean.size, int(f) + span)
-            if hi - f < 2 or hi >= clean.size:
+            if hi - f < 2:
                 continue
-            out_f.append(int(f))
-            out_p.append(int(f) + int(np.argmax(clean[f:hi])))
-    return np.asarray(out_p, dtype=np.intp), np.asarray(out_f, dtype=np.intp)
+            p = int(f) + int(np.argmax(clean[f:hi]))
+            if p < clean.size - 1:  # a peak on the last sample belongs to a truncated pulse
+                out_f.append(int(f))
+                out_p.append(p)
+    p_arr, f_arr = np.asarray(out_p, dtype=np.intp), np.asarray(out_f, dtype=np.intp)
+    # A pulse far smaller than the others is a dicrotic or reflected wave, not a beat.
+    amps = clean[p_arr] - clean[f_arr]
+    keep = amps >= SMALL_PULSE * float(np.median(amps)) if amps.size else amps.astype(bool)
+    return p_arr[keep], f_arr[keep]
 
 
 def ppg_peaks(
