@@ -118,6 +118,9 @@ class EcgPeaks:
         segments: the sample ranges ``(start, stop)`` that were analysed (lead-off and
             flat stretches left out); an RR interval never spans two segments.
         n_samples: length of the signal, samples.
+        similarity: per peak, the correlation of its QRS (+-80 ms) with the
+            record's median beat, -1 to 1 (NaN where cut by an edge); ventricular and
+            aberrant beats score low (see :mod:`vitals.rhythm`).
         unit: UCUM unit of ``indices``: ``"1"``, a count of samples (divide by ``fs``
             for seconds, or use :attr:`times`).
     """
@@ -129,10 +132,11 @@ class EcgPeaks:
     polarity: NDArray[np.int8] = field(default_factory=lambda: np.empty(0, dtype=np.int8))
     segments: tuple[tuple[int, int], ...] = ()
     n_samples: int = 0
+    similarity: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     unit: str = "1"
 
     def __post_init__(self) -> None:
-        for name in ("indices", "polarity"):
+        for name in ("indices", "polarity", "similarity"):
             arr = np.array(getattr(self, name))
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
@@ -253,7 +257,7 @@ def ecg_peaks(
         ValueError: not 1-D, NaN or infinite samples, ``fs`` out of range, shorter
             than 2 s, or an unknown method.
     """
-    from vitals.ecg_quality import assess_peaks, usable_segments
+    from vitals.ecg_quality import assess_peaks, beat_correlations, usable_segments
 
     x = as_signal(signal, fs, min_seconds=_MIN_SECONDS, fs_range=ECG_FS_RANGE)
     if method not in _DETECTORS:
@@ -278,7 +282,9 @@ def ecg_peaks(
         second.append(other(part, fs) + a)
     indices = np.concatenate(found).astype(np.intp)
     polarity = np.concatenate(signs).astype(np.int8)
-    quality = assess_peaks(x, clean, fs, indices, np.concatenate(second), segments)
+    similarity = beat_correlations(clean, fs, indices)
+    quality = assess_peaks(x, fs, indices, np.concatenate(second), similarity, segments)
     if not quality.usable:
         indices, polarity = np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int8)
-    return EcgPeaks(indices, fs, method, quality, polarity, tuple(segments), x.size)
+        similarity = np.empty(0)
+    return EcgPeaks(indices, fs, method, quality, polarity, tuple(segments), x.size, similarity)

@@ -12,7 +12,7 @@ A heart rate is only as good as the beats under it. Three checks decide whether
   agree within 150 ms, ``matched / (n1 + n2 - matched)`` (Li Q, Mark RG, Clifford GD,
   "Robust heart rate estimation from multiple asynchronous noisy sources using signal
   quality indices and a Kalman filter", Physiol. Meas. 29(1):15-32, 2008), and the
-  median correlation of each beat with the record's median beat, as in Orphanidou C
+  median correlation of each QRS (+-80 ms) with the record's median one, after Orphanidou C
   et al., "Signal-quality indices for the electrocardiogram and photoplethysmogram:
   derivation and applications to wireless monitoring", IEEE J. Biomed. Health Inform.
   19(3):832-838, 2015 (they accept above 0.66).
@@ -32,6 +32,7 @@ __all__ = [
     "BSQI_MIN",
     "TEMPLATE_MIN",
     "assess_peaks",
+    "beat_correlations",
     "bsqi",
     "template_correlation",
     "usable_segments",
@@ -47,6 +48,7 @@ MATCH_S = 0.15  # two detections of the same beat lie within this
 BSQI_MIN = 0.8
 #: Smallest median beat-to-template correlation accepted (Orphanidou et al. 2015: 0.66).
 TEMPLATE_MIN = 0.66
+QRS_HALF_S = 0.08  # half the window compared between beats, s
 CLIPPED_BEATS = 0.2  # more clipped R peaks than this fraction: refuse
 
 
@@ -115,27 +117,41 @@ def bsqi(a: NDArray[np.intp], b: NDArray[np.intp], fs: float) -> float:
     return matched / (a.size + b.size - matched)
 
 
-def template_correlation(x: NDArray[np.float64], fs: float, peaks: NDArray[np.intp]) -> float:
-    """Median correlation of each beat (-100/+150 ms around its R peak) with the median beat.
+def beat_correlations(
+    x: NDArray[np.float64], fs: float, peaks: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """Correlation of each QRS complex (+-80 ms around its R peak) with the median one.
 
     Args:
-        x: ECG (cleaned or raw), any unit.
+        x: ECG (cleaned), any unit.
         fs: sampling rate in Hz.
         peaks: R-peak indices, samples.
 
     Returns:
-        -1 to 1; 0 when fewer than three whole beats.
+        Per peak, -1 to 1; NaN for a beat cut by the signal's edge, and all NaN when
+        fewer than three whole beats.
     """
-    lo, hi = round(0.10 * fs), round(0.15 * fs)
-    inner = peaks[(peaks >= lo) & (peaks + hi < x.size)]
-    if inner.size < 3:
-        return 0.0
-    beats = np.stack([x[i - lo : i + hi] for i in inner])
+    lo = hi = round(QRS_HALF_S * fs)
+    whole = (peaks >= lo) & (peaks + hi < x.size)
+    out = np.full(peaks.size, np.nan)
+    if whole.sum() < 3:
+        return out
+    beats = np.stack([x[i - lo : i + hi] for i in peaks[whole]])
     beats = beats - beats.mean(axis=1, keepdims=True)
     template = np.median(beats, axis=0)
     norm = np.linalg.norm(beats, axis=1) * float(np.linalg.norm(template))
-    corr = np.where(norm > 0, beats @ template / np.where(norm > 0, norm, 1.0), 0.0)
-    return float(np.median(corr))
+    out[whole] = np.where(norm > 0, beats @ template / np.where(norm > 0, norm, 1.0), 0.0)
+    return out
+
+
+def template_correlation(x: NDArray[np.float64], fs: float, peaks: NDArray[np.intp]) -> float:
+    """Median of :func:`beat_correlations` (Orphanidou et al. 2015's template match).
+
+    Returns:
+        -1 to 1; 0 when fewer than three whole beats.
+    """
+    corr = beat_correlations(x, fs, peaks)
+    return 0.0 if np.all(np.isnan(corr)) else float(np.nanmedian(corr))
 
 
 def _clipped_fraction(x: NDArray[np.float64], peaks: NDArray[np.intp]) -> float:
@@ -151,20 +167,20 @@ def _clipped_fraction(x: NDArray[np.float64], peaks: NDArray[np.intp]) -> float:
 
 def assess_peaks(
     x: NDArray[np.float64],
-    clean: NDArray[np.float64],
     fs: float,
     peaks: NDArray[np.intp],
     second: NDArray[np.intp],
+    similarity: NDArray[np.float64],
     segments: list[tuple[int, int]],
 ) -> Quality:
     """The quality of detected R peaks.
 
     Args:
         x: the raw ECG, mV.
-        clean: the cleaned ECG, mV (zero outside the segments).
         fs: sampling rate in Hz.
         peaks: the R peaks, samples.
         second: beats found by an independent detector on the same signal, samples.
+        similarity: per peak, its :func:`beat_correlations` (NaN at the edges).
         segments: the analysed stretches (see :func:`usable_segments`).
 
     Returns:
@@ -179,7 +195,7 @@ def assess_peaks(
     if _clipped_fraction(x, peaks) > CLIPPED_BEATS:
         return Quality.refused("clipped")
     agreement = bsqi(peaks, np.sort(second), fs)
-    alike = template_correlation(clean, fs, peaks)
+    alike = 0.0 if np.all(np.isnan(similarity)) else float(np.nanmedian(similarity))
     score = float(np.clip(min(agreement, alike) * analysed / x.size, 0.0, 1.0))
     if agreement < BSQI_MIN or alike < TEMPLATE_MIN or not 20.0 <= rate <= 300.0:
         return Quality.refused("noise", score)

@@ -40,6 +40,7 @@ __all__ = [
     "ecg_rate",
     "heart_rate",
     "hrv_time",
+    "interval_pairs",
     "rr_series",
 ]
 
@@ -102,6 +103,17 @@ def nn_mask(rr: NDArray[np.float64]) -> NDArray[np.bool_]:
     return keep
 
 
+def interval_pairs(peaks: EcgPeaks) -> NDArray[np.bool_]:
+    """Per pair of consecutive peaks, whether they make an RR interval (same segment)."""
+    idx = peaks.indices
+    if idx.size < 2 or not peaks.segments:
+        return np.ones(max(0, idx.size - 1), dtype=bool)
+    seg_of = np.full(idx.size, -1)
+    for k, (a, b) in enumerate(peaks.segments):
+        seg_of[(idx >= a) & (idx < b)] = k
+    return np.asarray(seg_of[1:] == seg_of[:-1], dtype=np.bool_)
+
+
 def rr_series(peaks: EcgPeaks) -> RRSeries:
     """The RR intervals of detected R peaks, with the NN filter applied.
 
@@ -117,12 +129,7 @@ def rr_series(peaks: EcgPeaks) -> RRSeries:
         return RRSeries(
             empty, empty, np.empty(0, dtype=bool), peaks.fs, peaks.method, peaks.quality
         )
-    pairs = np.ones(idx.size - 1, dtype=bool)
-    if peaks.segments:
-        seg_of = np.full(idx.size, -1)
-        for k, (a, b) in enumerate(peaks.segments):
-            seg_of[(idx >= a) & (idx < b)] = k
-        pairs = seg_of[1:] == seg_of[:-1]
+    pairs = interval_pairs(peaks)
     rr = np.diff(idx) / peaks.fs
     times = idx[1:] / peaks.fs
     # The NN filter runs per segment so that a gap does not make neighbours of strangers.

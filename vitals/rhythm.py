@@ -11,18 +11,23 @@ These are screening flags for the doctor, not diagnoses. Each states its rule:
 * **Pause**: an RR interval longer than 2.0 s, the usual Holter reporting threshold;
   pauses above 3.0 s are the ones the 2018 guideline calls significant, and are listed
   with their length so the doctor can tell.
-* **Premature (ectopic) beats**: a beat whose coupling interval is under 80 % of the
-  local median RR and is followed by a pause over 110 % of it (a compensatory or
-  near-compensatory pause; the prematurity criterion of Holter ectopy detection, e.g.
-  de Chazal et al., IEEE Trans. Biomed. Eng. 51(7):1196-1206, 2004 use RR features
-  alone to the same end). Atrial and ventricular premature beats are not told apart.
+* **Ectopic beats**: a beat whose coupling interval is under 80 % of the local median
+  RR and is followed by a pause over 110 % of it (premature with a compensatory or
+  near-compensatory pause), or whose QRS correlates under 0.9 with the record's median
+  beat (a different morphology: ventricular or aberrant). RR timing and morphology
+  are the two feature families of de Chazal P, O'Dwyer M, Reilly RB, "Automatic
+  classification of heartbeats using ECG morphology and heartbeat interval features",
+  IEEE Trans. Biomed. Eng. 51(7):1196-1206, 2004; the thresholds are ours. Atrial and
+  ventricular origin are not told apart.
   *Frequent* means more than 6 per minute or over 10 % of beats (Lown B, Wolf M,
   Circulation 44:130-142, 1971 grade ectopy from 30 per hour; 6 per minute is the
   classic bedside threshold, and a 10 % burden the Holter one). Not judged during AF.
 * **Atrial fibrillation** (irregularly irregular RR): Dash S, Chon KH, Lu S, Raeder EA,
   "Automatic real time detection of atrial fibrillation", Ann. Biomed. Eng.
-  37(9):1701-1709, 2009: in windows of up to 64 beats (at least 32), after dropping the
-  6.25 % longest and shortest RR, AF needs all three of normalised RMSSD >= 0.1,
+  37(9):1701-1709, 2009: in windows of up to 64 beats (at least 32), the intervals
+  next to an ectopic beat are dropped (ventricular bigeminy or frequent PVCs are
+  irregular, but not irregularly irregular), then the 6.25 % longest and shortest;
+  AF needs all three of normalised RMSSD >= 0.1,
   Shannon entropy of the 16-bin RR histogram >= 0.7 (normalised by log 16), and a
   turning-point ratio within the 95 % range expected of a random series. The record is
   flagged when at least half its windows are. Fewer than 33 beats: not judged (None).
@@ -37,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vitals.ecg import EcgPeaks, PeakMethod, ecg_peaks
-from vitals.hrv import heart_rate, rr_series
+from vitals.hrv import heart_rate, interval_pairs, rr_series
 from vitals.signal import Quality
 
 __all__ = ["AfStatistics", "RhythmFlags", "af_statistics", "ecg_rhythm", "rhythm_flags"]
@@ -48,6 +53,7 @@ PAUSE_S = 2.0
 SIGNIFICANT_PAUSE_S = 3.0
 PREMATURE = 0.80  # coupling interval below this fraction of the local median RR
 COMPENSATORY = 1.10  # and the next interval above this fraction
+MORPH_SIMILARITY = 0.9  # a QRS correlating less with the median beat has another origin
 ECTOPIC_CONTEXT = 4  # RR intervals each side whose median is the reference
 FREQUENT_PER_MIN = 6.0
 FREQUENT_FRACTION = 0.10
@@ -57,6 +63,7 @@ AF_TRIM = 0.0625  # fraction of the longest and of the shortest RR dropped (Dash
 AF_NRMSSD = 0.1
 AF_ENTROPY = 0.7
 AF_BINS = 16
+AF_MIN_KEPT = 16  # fewest intervals left in a window once ectopy is dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,24 +207,37 @@ def rhythm_flags(peaks: EcgPeaks, *, pause_s: float = PAUSE_S) -> RhythmFlags:
                            duration, peaks.fs, peaks.method, rate.quality)  # fmt: skip
     x = rr.intervals
     pauses = tuple((float(t), float(v)) for t, v in zip(rr.times, x, strict=True) if v > pause_s)
+    # Per interval: does it end on an ectopic beat (premature, or of another shape)?
+    pairs = interval_pairs(peaks)
+    odd_beat = np.nan_to_num(peaks.similarity, nan=1.0) < MORPH_SIMILARITY
+    if odd_beat.size != peaks.indices.size:
+        odd_beat = np.zeros(peaks.indices.size, dtype=bool)
+    ends_odd = odd_beat[1:][pairs]
+    starts_odd = odd_beat[:-1][pairs]
+    ectopic = _premature(x) | ends_odd
+    near_ectopy = ectopic | starts_odd | np.concatenate([[False], ectopic[:-1]])
     af: bool | None = None
     af_fraction: float | None = None
-    premature = _premature(x)
     if x.size >= AF_MIN:
         # Windows of AF_WINDOW intervals, half overlapping; the last one ends at the end.
         step = AF_WINDOW // 2
         starts = list(range(0, max(1, x.size - AF_WINDOW + 1), step))
         if starts[-1] + AF_WINDOW < x.size:
             starts.append(x.size - AF_WINDOW)
-        votes = [af_statistics(x[s : s + AF_WINDOW]).irregular for s in starts]
-        af_fraction = float(np.mean(votes))
-        af = af_fraction >= 0.5
+        votes = []
+        for s0 in starts:
+            kept = x[s0 : s0 + AF_WINDOW][~near_ectopy[s0 : s0 + AF_WINDOW]]
+            if kept.size >= AF_MIN_KEPT:
+                votes.append(af_statistics(kept).irregular)
+        if votes:
+            af_fraction = float(np.mean(votes))
+            af = af_fraction >= 0.5
     if af:
         n_ectopic: int | None = None
         per_min: float | None = None
         frequent = False
     else:
-        n_ectopic = int(premature.sum())
+        n_ectopic = int(ectopic.sum())
         per_min = 60.0 * n_ectopic / duration if duration > 0 else 0.0
         frequent = per_min > FREQUENT_PER_MIN or n_ectopic > FREQUENT_FRACTION * (x.size + 1)
     return RhythmFlags(
