@@ -1,10 +1,12 @@
 """A streaming SpO2 and pulse-rate analyser fed red and infrared chunks of any size.
 
 A PPG front end sends each run of samples as two chunks, ``PPG_RED`` and ``PPG_IR``,
-with the same ``seq``. The analyser holds whichever arrives first until its partner
-covers the same samples, then feeds the pair to windows kept in step (see
-:mod:`vitals.ppg_stream` for the schedule, gaps and flags). Samples one channel lost
-are dropped from the other too, and the windows restart after them.
+with the same ``seq``. The analyser holds each channel's samples until the other
+channel's cover the same stream indices (whatever the order and sizes of the chunks),
+then feeds the pairs to windows kept in step (see :mod:`vitals.ppg_stream` for the
+schedule, gaps and flags). Samples one channel lost are dropped from the other too, and
+the windows restart after them. A channel more than a minute ahead of the other drops
+its oldest samples.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from vitals.spo2_calibration import DEFAULT_CALIBRATION, Calibration, get_calibr
 __all__ = ["Spo2Analyser", "Spo2Update"]
 
 _RED, _IR = 0, 1
+#: How far (s) one channel may run ahead of the other before its oldest samples go.
+MAX_AHEAD_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,11 @@ class _Pending:
     @property
     def end(self) -> int:
         return self.start + self.samples.size
+
+    def consume(self, n: int, fs: float) -> None:
+        """Drop the first ``n`` samples."""
+        self.time += timedelta(seconds=n / fs)
+        self.start, self.samples = self.start + n, self.samples[n:]
 
 
 class Spo2Analyser(_Windowed):
@@ -98,7 +107,7 @@ class Spo2Analyser(_Windowed):
         self.detector: PpgMethod = detector
         self.adc_bits = adc_bits
         self.latest: Spo2Update | None = None
-        self._pending: list[_Pending | None] = [None, None]
+        self._pending: tuple[list[_Pending], list[_Pending]] = ([], [])
         self._chunk_fs: float | None = None
 
     def push(self, chunk: WaveformChunk) -> list[Spo2Update]:
@@ -110,38 +119,45 @@ class Spo2Analyser(_Windowed):
         if chunk.kind not in (SignalKind.PPG_RED, SignalKind.PPG_IR):
             raise ValueError(f"Spo2Analyser reads PPG_RED and PPG_IR chunks, not {chunk.kind}")
         if self._chunk_fs is not None and chunk.fs != self._chunk_fs:
-            self._pending = [None, None]  # the other channel's old-rate samples are stale
+            for held in self._pending:  # samples at the old rate cannot pair any more
+                held.clear()
         self._chunk_fs = chunk.fs
-        ch = _RED if chunk.kind == SignalKind.PPG_RED else _IR
-        held = self._pending[ch]
-        if held is not None and held.end == chunk.seq:
-            held.samples = np.concatenate((held.samples, chunk.samples))
-            held.flags = held.flags | chunk.flags
-        else:  # first chunk, or a gap in this channel: what it held before is unpaired
-            self._pending[ch] = _Pending(chunk.seq, chunk.samples, chunk.start, chunk.flags)
+        held = self._pending[_RED if chunk.kind == SignalKind.PPG_RED else _IR]
+        if held and held[-1].end == chunk.seq:
+            last = held[-1]
+            last.samples = np.concatenate((last.samples, chunk.samples))
+            last.flags = last.flags | chunk.flags
+        else:
+            if held and chunk.seq < held[-1].end:  # the device restarted its count
+                held.clear()
+            held.append(_Pending(chunk.seq, chunk.samples, chunk.start, chunk.flags))
+        # A channel running more than MAX_AHEAD_S ahead of the other drops its oldest.
+        excess = sum(p.samples.size for p in held) - round(MAX_AHEAD_S * chunk.fs)
+        while excess > 0:
+            n = min(excess, held[0].samples.size)
+            held[0].consume(n, chunk.fs)
+            excess -= n
+            if held[0].samples.size == 0:
+                held.pop(0)
         return self._pair(chunk.fs)
 
     def _pair(self, fs: float) -> list[Spo2Update]:
-        red, ir = self._pending
-        if red is None or ir is None:
-            return []
-        lo = max(red.start, ir.start)
-        for p in (red, ir):  # drop samples the other channel does not have
-            if p.start < lo:
-                cut = min(lo - p.start, p.samples.size)
-                p.time += timedelta(seconds=cut / fs)
-                p.start, p.samples = p.start + cut, p.samples[cut:]
-        hi = min(red.end, ir.end)
-        if hi <= lo:
-            return []
-        n = hi - lo
-        pair = (red.samples[:n], ir.samples[:n])
-        slices = self._feed(pair, fs, lo, red.time, red.flags | ir.flags)
-        for p in (red, ir):
-            p.time += timedelta(seconds=n / fs)
-            p.start, p.samples = hi, p.samples[n:]
-            if p.samples.size == 0:
-                p.flags = frozenset()  # a flag covers its own chunk's samples, not the next
+        reds, irs = self._pending
+        slices: list[_Slice] = []
+        while reds and irs:
+            red, ir = reds[0], irs[0]
+            if red.end <= ir.start or ir.end <= red.start:  # lost on the other channel
+                (reds if red.end <= ir.start else irs).pop(0)
+                continue
+            lo, hi = max(red.start, ir.start), min(red.end, ir.end)
+            for p in (red, ir):  # drop the head the other channel does not have
+                p.consume(lo - p.start, fs)
+            pair = (red.samples[: hi - lo], ir.samples[: hi - lo])
+            slices += self._feed(pair, fs, lo, red.time, red.flags | ir.flags)
+            for p, held in ((red, reds), (ir, irs)):
+                p.consume(hi - lo, fs)
+                if p.samples.size == 0:
+                    held.pop(0)
         return self._publish(slices)
 
     def push_pair(self, red: ArrayLike, ir: ArrayLike, fs: float | None = None) -> list[Spo2Update]:
