@@ -28,26 +28,12 @@ from collections.abc import Callable
 import numpy as np
 import ppg_data as data
 from numpy.typing import NDArray
-from scipy import signal as sps
 
 from vitals.ppg import ppg_peaks, rate_from_peaks
 
 WINDOW_S, STEP_S = 8.0, 2.0
 
 Rate = Callable[[NDArray[np.float64], float, bool], float | None]
-
-
-def r_peaks(ecg: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
-    """R peaks: 5-15 Hz band, squared slope, 150 ms energy, peaks above 30 % of the local top."""
-    sos = sps.butter(2, [5.0, 15.0], btype="bandpass", fs=fs, output="sos")
-    y = sps.sosfiltfilt(sos, ecg)
-    energy = np.convolve(np.gradient(y) ** 2, np.ones(round(0.15 * fs)), mode="same")
-    height = 0.3 * np.percentile(energy, 99)
-    peaks, _ = sps.find_peaks(energy, distance=round(0.3 * fs), height=height)
-    # Refine to the largest absolute deflection of the band-passed ECG within 80 ms.
-    half = round(0.08 * fs)
-    out = [max(0, p - half) + int(np.argmax(np.abs(y[max(0, p - half) : p + half]))) for p in peaks]
-    return np.asarray(out, dtype=np.intp)
 
 
 def ours(method: str) -> tuple[Rate, Rate]:
@@ -117,7 +103,7 @@ def table(title: str, rows: list[tuple[str, list[float], int]]) -> None:
 def bidmc(methods: dict[str, Rate]) -> None:
     rec = data.load_bidmc()
     fs = rec.fs
-    r = r_peaks(rec.ecg_ii, fs)
+    r = data.ecg_r_peaks(rec.ecg_ii, fs)
     try:
         import neurokit2 as nk
 
