@@ -19,10 +19,12 @@ Methods:
     overlap-added. Here the colours are normalised by a centred moving mean of the
     same 1.6 s length.
 
-The rate is the highest peak of the band-passed pulse's spectrum within 0.7-4 Hz
-(42-240 /min). Its quality is the spectral signal-to-noise ratio of de Haan and
-Jeanne (2013, section IV): the power within a template around the pulse frequency
-and its first harmonic over the rest of the band. They centre the template on a
+The pulse is band-passed with edges at 0.6 and 4.5 Hz, a little outside the
+0.7-4 Hz (42-240 /min) pulse band so the filter's slopes neither damp nor pull a
+rate at the band's ends; the rate is the highest peak of its spectrum within
+0.7-4 Hz. Its quality is the spectral signal-to-noise ratio of de Haan and
+Jeanne (2013): the power within a template around the pulse frequency and its
+first harmonic over the rest of the filter's band. They centre the template on a
 reference rate; with no reference, it is centred here on the estimated peak, with
 half-widths of 0.1 Hz (6 /min) and 0.2 Hz (our choice, as is common in rPPG
 toolboxes).
@@ -37,6 +39,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import signal as sps
+
+from vitals.signal import as_signal
 
 __all__ = [
     "BAND_HZ",
@@ -96,12 +100,12 @@ def as_rgb_traces(rgb: ArrayLike, fs: float) -> NDArray[np.float64]:
     x = np.asarray(rgb, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != 3:
         raise ValueError(f"rgb must have shape (n, 3), not {x.shape}")
-    if not (math.isfinite(fs) and _MIN_FS <= fs <= 1000.0):
-        raise ValueError(f"fs must be within {_MIN_FS:g} and 1000 Hz")
+    for channel in x.T:  # the shared checks: fs, length, NaN and inf
+        as_signal(channel, fs, min_seconds=2 * WINDOW_S, fs_range=(_MIN_FS, 1000.0))
     if x.shape[0] < 2 * _window_length(fs):
         raise ValueError(f"signal too short: need at least {2 * WINDOW_S:g} s")
-    if not np.isfinite(x).all() or (x <= 0).any():
-        raise ValueError("rgb must be finite and positive")
+    if (x <= 0).any():
+        raise ValueError("rgb must be positive")
     return x
 
 
