@@ -35,6 +35,7 @@ _SEARCH_S = 0.08  # half window around a detection where the R extremum is sough
 _BASE_S = 0.25  # half window whose median is the local baseline
 _FLIP = 1.4  # a beat's extremum against the usual polarity must be this much larger
 _POLARITY_BEATS = 8  # neighbours each side that vote for the usual polarity
+_REFRACTORY_S = 0.25  # two R peaks are never closer (the detectors' refractory period)
 _REFINE_LOWPASS_HZ = 20.0  # the extremum is sought on this smoother copy (muscle noise)
 
 CleanMethod = Literal["butterworth", "median"]
@@ -221,8 +222,31 @@ def refine_peaks(
         out[k], sign[k] = (at_pos[k], 1) if up else (at_neg[k], -1)
     order = np.argsort(out, kind="stable")
     out, sign = out[order], sign[order]
-    keep = np.concatenate([[True], np.diff(out) >= max(1, round(0.1 * fs))])
-    return out[keep], sign[keep]
+    return _one_per_refractory(clean, fs, out, sign)
+
+
+def _one_per_refractory(
+    clean: NDArray[np.float64], fs: float, peaks: NDArray[np.intp], sign: NDArray[np.int8]
+) -> tuple[NDArray[np.intp], NDArray[np.int8]]:
+    """Of two peaks closer than the refractory period, keep the one with more QRS energy.
+
+    Two detections that land on neighbouring waves (a tall P wave and its QRS) end up
+    closer than any two beats can be; the steeper one is the QRS.
+    """
+    if peaks.size < 2:
+        return peaks, sign
+    slope = np.abs(np.gradient(clean))
+    half = max(1, round(0.04 * fs))
+    energy = np.array([float(np.sum(slope[max(0, i - half) : i + half + 1] ** 2)) for i in peaks])
+    gap = round(_REFRACTORY_S * fs)
+    keep: list[int] = [0]
+    for k in range(1, peaks.size):
+        j = keep[-1]
+        if peaks[k] - peaks[j] >= gap:
+            keep.append(k)
+        elif energy[k] > energy[j]:
+            keep[-1] = k
+    return peaks[keep], sign[keep]
 
 
 def ecg_peaks(

@@ -37,7 +37,7 @@ def _needs_data():
         ("119", 99.9, 99.9, 0.1),
         # AF with multiform PVCs and noise: a few wide beats are marked 40-55 ms from
         # where the annotators put them, so 75 ms matching loses a little more.
-        ("203", 99.0, 98.5, 0.6),
+        ("203", 98.8, 99.3, 0.6),
         ("221", 99.9, 99.9, 0.1),
     ],
 )
