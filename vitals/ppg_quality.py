@@ -91,7 +91,7 @@ def clipped_fraction(x: NDArray[np.float64], fs: float) -> float:
     return float(lengths[lengths >= shortest].sum()) / x.size
 
 
-def _template_correlation(clean: NDArray[np.float64], peaks: NDArray[np.intp], fs: float) -> float:
+def _template_correlation(clean: NDArray[np.float64], peaks: NDArray[np.intp]) -> float:
     """Mean correlation of each beat (one median interval around its peak) with the mean beat."""
     if peaks.size < 2:
         return 0.0
@@ -162,7 +162,7 @@ def ppg_sqi(
         med = float(np.median(amps))
         mad = float(np.median(np.abs(amps - med)))
         cv = 1.4826 * mad / med if med > 0 else math.inf
-        template = _template_correlation(clean, peaks, fs)
+        template = _template_correlation(clean, peaks)
         purity = _purity(clean, fs, fs / float(np.median(np.diff(peaks))))
     else:
         cv, template, purity = math.inf, 0.0, 0.0

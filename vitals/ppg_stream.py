@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hardware.events import SignalKind, WaveformChunk
-from vitals.ppg import PpgMethod, PulseRate, ppg_rate
+from vitals.ppg import FS_RANGE, PpgMethod, PulseRate, ppg_rate
 from vitals.signal import Quality, SignalWindow
 
 __all__ = ["PpgAnalyser", "PpgUpdate"]
@@ -86,7 +86,16 @@ class _Windowed:
         start: datetime | None,
         flags: frozenset[str],
     ) -> list[_Slice]:
-        """Add samples of every channel; return the analysis points they complete."""
+        """Add samples of every channel; return the analysis points they complete.
+
+        Raises:
+            ValueError: ``fs`` outside 20-2000 Hz or a sample that is NaN or infinite;
+                nothing is taken in.
+        """
+        if not FS_RANGE[0] <= fs <= FS_RANGE[1]:
+            raise ValueError(f"fs must be within {FS_RANGE[0]:g} and {FS_RANGE[1]:g} Hz")
+        if not all(np.isfinite(x).all() for x in arrays):
+            raise ValueError("samples must be finite (no NaN or infinite values)")
         n = arrays[0].size
         if self.fs is not None and fs != self.fs:
             self._clear()
@@ -159,7 +168,8 @@ class PpgAnalyser(_Windowed):
         """Add samples: a chunk, or an array with its ``fs`` (Hz) if not given before.
 
         Raises:
-            ValueError: no sampling rate known, or a chunk that is not a PPG.
+            ValueError: no sampling rate known, a rate outside 20-2000 Hz, a NaN or
+                infinite sample, or a chunk that is not a PPG; nothing is taken in.
         """
         if isinstance(chunk, WaveformChunk):
             if chunk.kind not in (SignalKind.PLETH, SignalKind.PPG_IR, SignalKind.PPG_RED):

@@ -117,3 +117,12 @@ def test_bad_input_raises_value_error():
         PpgAnalyser().push(chunk(SIM.ir[:10], 0, SignalKind.ECG_II))
     with pytest.raises(ValueError, match="min_s"):
         PpgAnalyser(window_s=4.0, min_s=6.0)
+    with pytest.raises(ValueError, match="fs must be"):
+        PpgAnalyser().push(chunk(SIM.ir[:10], 0, fs=5.0))
+    analyser = PpgAnalyser()
+    analyser.push(chunk(SIM.ir[:300], 0))
+    bad = SIM.ir[300:500].copy()
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        analyser.push(chunk(bad, 300))
+    assert analyser.push(chunk(SIM.ir[300:500], 300))[0].end == 400  # nothing was taken in

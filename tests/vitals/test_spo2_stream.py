@@ -149,3 +149,7 @@ def test_bad_input_raises_value_error():
         Spo2Analyser().push_pair(np.zeros(5), np.zeros(5))
     with pytest.raises(ValueError, match="unknown calibration"):
         Spo2Analyser(calibration="no-such-sensor")
+    with pytest.raises(ValueError, match="finite"):
+        Spo2Analyser().push_pair(np.full(5, np.inf), np.zeros(5), fs=FS)
+    with pytest.raises(ValueError, match="fs must be"):
+        Spo2Analyser().push_pair(np.zeros(5), np.zeros(5), fs=1e4)
