@@ -7,13 +7,19 @@ Two detectors, chosen with ``method``:
   and D. Schuurmans, "Systolic peak detection in acceleration photoplethysmograms
   measured from emergency responders in tropical conditions", PLoS ONE 8(10):e76585,
   2013 (W1 = 111 ms, W2 = 667 ms, beta = 0.02).
-* ``"ssf"``: pulse onsets (feet) from the slope sum function with an adaptive
-  threshold. W. Zong, T. Heldt, G. B. Moody and R. G. Mark, "An open-source algorithm
-  to detect onset of arterial blood pressure pulses", Computers in Cardiology
-  30:259-262, 2003 (128 ms window, threshold 60 % of the last pulse's SSF maximum).
+* ``"ssf"``: pulses from the slope sum function with an adaptive threshold. W. Zong,
+  T. Heldt, G. B. Moody and R. G. Mark, "An open-source algorithm to detect onset of
+  arterial blood pressure pulses", Computers in Cardiology 30:259-262, 2003 (128 ms
+  window, initial threshold base 3x the mean SSF, then 60 % of the last pulse's SSF
+  maximum). Two changes for short PPG windows: the onset is the lowest point of the
+  wave in the 300 ms before the threshold crossing (the 1 % rule wanders on a flat
+  diastole), and after 2 s without a pulse the threshold halves.
 
 Both give every beat's foot and systolic peak, so the quality indices of
 :mod:`vitals.ppg_quality` and the per-beat ratio of :mod:`vitals.spo2` work on either.
+A detected pulse smaller than 40 % of the window's median (a dicrotic or reflected wave
+taken for a beat, usually at slow rates) is dropped, and so is a pulse cut by the
+window's edge. The pulse rate is taken from the systolic peaks for both detectors.
 
 Raw photodiode counts fall when blood volume rises, so their systolic peak is a trough:
 pass ``inverted=True`` for raw red or infrared counts (``SignalKind.PPG_RED``/``PPG_IR``),
@@ -126,7 +132,7 @@ def ppg_clean(signal: ArrayLike, fs: float, *, inverted: bool = False) -> NDArra
         inverted: True for raw photodiode counts, whose pulse points down.
 
     Raises:
-        ValueError: not 1-D, NaN, ``fs`` out of range, or shorter than 2 s.
+        ValueError: not 1-D, NaN, ``fs`` out of range, or shorter than 1.5 s.
     """
     x = as_signal(signal, fs, min_seconds=MIN_SECONDS, fs_range=FS_RANGE)
     y = sps.sosfiltfilt(_bandpass(float(fs), *_BAND_HZ), x - x.mean())
@@ -332,8 +338,11 @@ def ppg_rate(
         inverted: True for raw photodiode counts, whose pulse points down.
 
     Returns:
-        The rate in /min over the window's beats (see :func:`_rate_from_beats`), or None
-        with the reason when the window or its beat series is unusable.
+        60 over the mean interval between systolic peaks, in /min, leaving out intervals
+        more than 40 % from the median (a missed or extra beat). None with the reason
+        when the window is unusable (see :func:`ppg_peaks`), or its beats are:
+        ``"too_few_beats"`` (under three), ``"irregular"`` (over a third of the
+        intervals left out) or ``"implausible_rate"`` (outside 30-220 /min).
 
     Raises:
         ValueError: bad input (see :func:`ppg_clean`) or an unknown method.

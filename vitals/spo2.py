@@ -6,18 +6,24 @@ channel (0.5-8 Hz, zero phase, the same filter on both channels so that its gain
 at the beats found on the infrared channel; DC is the channel's mean level over the
 window. Two ways to combine the beats, chosen with ``method``:
 
-* ``"beat"`` (default): R of every beat, and their median: the peak-and-valley method
-  of T. L. Rusch, R. Sankar and J. E. Scharf, "Signal processing methods for pulse
-  oximetry", Comput. Biol. Med. 26(2):143-159, 1996, made robust by the median.
-* ``"regression"``: the slope of the normalised red pulse against the normalised
-  infrared pulse over all samples of the beats, by total least squares (both channels
-  are noisy). The least-squares form of the derivative method in Rusch et al. (1996).
+* ``"regression"`` (default): the slope of the normalised red pulse against the
+  normalised infrared pulse over every sample from the first foot to the last peak, by
+  total least squares (both channels are noisy): the least-squares form of the
+  derivative method in T. L. Rusch, R. Sankar and J. E. Scharf, "Signal processing
+  methods for pulse oximetry", Comput. Biol. Med. 26(2):143-159, 1996. It uses every
+  sample, so sensor noise hurts it least (``benchmarks/spo2.py``).
+* ``"beat"``: R of every beat from its foot-to-peak swings, and their median: the
+  peak-and-valley method of Rusch et al. (1996), made robust by the median.
+
+Either way the per-beat ratios are computed, and their spread judges the window. The
+perfusion index is the median infrared beat swing over DC, in %; the 0.5 Hz band edge
+makes it read about 3 % (relative) low.
 
 A window is refused (value None) rather than read wrong: a sample at the converter's
 ceiling (``"saturated"``), a light level under 2 % of full scale or near the ambient
 level (``"finger_out"``), a pulse under 0.05 % of the light level (``"no_pulse"``),
 beats that do not look alike on either channel (``"motion"``, see
-:mod:`vitals.ppg_quality`), or per-beat ratios spread by more than 15 % (interquartile
+:mod:`vitals.ppg_quality`), or per-beat ratios spread by more than 20 % (interquartile
 range over median; ``"unstable"``). Hand movement changes both channels' light by the
 same fraction and pulls R towards 1, so these checks come before any number.
 """
