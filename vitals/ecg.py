@@ -5,9 +5,11 @@ peaks (every filter runs forwards and backwards). :func:`ecg_peaks` finds the QR
 complexes with a detector from :mod:`vitals.ecg_detect` and then moves each detection
 onto the R peak itself: the dominant extremum of the QRS in the cleaned signal, positive
 or negative, so that RR intervals and HRV are measured between true fiducial points
-(the second stage after detection that Kohler et al. recommend: Kohler BU, Hennig C,
-Orglmeister R, "The principles of software QRS detection", IEEE Eng. Med. Biol. Mag.
-21(1):42-57, 2002). Its quality comes from :mod:`vitals.ecg_quality`.
+rather than where a detector's feature peaks (detection and fiducial-point location
+are distinct stages; see the review of Kohler BU, Hennig C, Orglmeister R, "The
+principles of software QRS detection", IEEE Eng. Med. Biol. Mag. 21(1):42-57, 2002).
+Of two peaks closer than 250 ms the steeper is kept. Its quality comes from
+:mod:`vitals.ecg_quality`.
 
 Signals are in mV (the station's ``WaveformChunk`` unit for ECG); ``fs`` in Hz.
 """
