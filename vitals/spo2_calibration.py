@@ -126,7 +126,7 @@ _GENERIC = Calibration(
 _MAXM86161 = Calibration(
     "maxm86161-fitted",
     110.25,
-    32.49,
+    32.50,
     source="least squares on 46 OxiWear proto1 points (one subject, 70-98 %)",
 )
 

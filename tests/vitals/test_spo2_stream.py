@@ -137,7 +137,7 @@ def test_the_calibration_is_chosen_by_sensor_model():
     analyser = Spo2Analyser(calibration="maxm86161-fitted", step_s=8.0, min_s=8.0)
     (update,) = analyser.push_pair(SIM.red[:800], SIM.ir[:800], fs=FS)
     assert update.spo2.calibration == "maxm86161-fitted"
-    assert update.spo2.value == pytest.approx(110.25 - 32.49 * SIM.ratio, abs=1.0)
+    assert update.spo2.value == pytest.approx(110.25 - 32.50 * SIM.ratio, abs=1.0)
 
 
 def test_bad_input_raises_value_error():
