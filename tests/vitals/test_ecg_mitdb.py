@@ -28,6 +28,7 @@ SECONDS = 300.0
 def _needs_data():
     if not mitdb.available():
         pytest.skip(f"MIT-BIH records not found at {mitdb.DATA_DIR}")
+    pytest.importorskip("wfdb", reason="reading MIT-BIH needs the wfdb extra")
 
 
 @pytest.mark.parametrize(
