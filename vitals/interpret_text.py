@@ -26,7 +26,7 @@ _VI: dict[str, str] = {
     # Blood pressure
     "bp.low": "Huyết áp của ông/bà thấp. Ông/bà hãy ngồi nghỉ rồi đo lại. "
     "Nếu thấy chóng mặt hoặc mệt lả, ông/bà nên nói chuyện với bác sĩ.",
-    "bp.low_symptoms": "Huyết áp của ông/bà thấp và ông/bà đang thấy mệt. "
+    "bp.low_symptoms": "Huyết áp của ông/bà thấp và ông/bà đang thấy chóng mặt hoặc mệt. "
     "Ông/bà hãy nằm nghỉ và nói chuyện với bác sĩ ngay.",
     "bp.optimal": "Huyết áp của ông/bà rất tốt.",
     "bp.normal": "Huyết áp của ông/bà bình thường.",
@@ -111,7 +111,7 @@ _VI: dict[str, str] = {
 _EN: dict[str, str] = {
     "bp.low": "Your blood pressure is low. Please sit and rest, then measure again. "
     "If you feel dizzy or faint, talk to a doctor.",
-    "bp.low_symptoms": "Your blood pressure is low and you feel unwell. "
+    "bp.low_symptoms": "Your blood pressure is low and you feel dizzy or unwell. "
     "Please lie down and talk to a doctor now.",
     "bp.optimal": "Your blood pressure is very good.",
     "bp.normal": "Your blood pressure is normal.",
