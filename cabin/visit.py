@@ -27,7 +27,16 @@ from cabin.errors import CabinError
 from cabin.store import Store
 from hardware.driver import utc_now
 
-__all__ = ["End", "IdleEvent", "IdleTimer", "Step", "VisitError", "VisitFlow", "recover"]
+__all__ = [
+    "DEFAULT_TIMER",
+    "End",
+    "IdleEvent",
+    "IdleTimer",
+    "Step",
+    "VisitError",
+    "VisitFlow",
+    "recover",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +103,9 @@ class IdleTimer:
             raise ValueError("need 0 < warning < idle_timeout")
 
 
+DEFAULT_TIMER = IdleTimer()
+
+
 class VisitFlow:
     """One visit, from the first touch to goodbye.
 
@@ -109,7 +121,7 @@ class VisitFlow:
         store: Store,
         station_id: str,
         *,
-        timer: IdleTimer = IdleTimer(),
+        timer: IdleTimer = DEFAULT_TIMER,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
