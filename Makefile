@@ -28,10 +28,12 @@ typecheck: deps
 pytest: deps
 	$(BIN)/pytest
 
+# Every benchmark prints a table; the slow ones (rppg, bp) take a few minutes each.
+BENCHMARKS := serial_decode event_latency ecg_peaks ppg_rate spo2 bp respiration rppg
+
 bench: deps
 	$(BIN)/python -m pip install --quiet --group bench
-	$(BIN)/python benchmarks/serial_decode.py
-	$(BIN)/python benchmarks/event_latency.py
+	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 deps: $(STAMP) apt
 
