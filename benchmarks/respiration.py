@@ -41,11 +41,15 @@ def load() -> tuple[float, dict[str, np.ndarray]]:
 def ecg_beats(x: np.ndarray, fs: float) -> np.ndarray:
     if importlib.util.find_spec("vitals.ecg") is not None:
         try:
-            DETECTORS["ecg"] = "vitals.ecg"
-            return detect_beats(x, fs, "ecg")
+            beats = detect_beats(x, fs, "ecg")
+            if beats.size >= 3:
+                DETECTORS["ecg"] = "vitals.ecg"
+                return beats
         except (RuntimeError, AttributeError, ValueError):
             pass
-    DETECTORS["ecg"] = "local minimal detector"
+    # bidmc01's ECG is clipped at its top (1,535 samples at the ceiling), which vitals.ecg
+    # refuses as it should; its R-peak times are still good enough for respiration.
+    DETECTORS["ecg"] = "local minimal detector (vitals.ecg refused the clipped ECG)"
     sos = sps.butter(2, [5, 20], btype="bandpass", fs=fs, output="sos")
     e = np.convolve(np.gradient(sps.sosfiltfilt(sos, x)) ** 2, np.ones(round(0.12 * fs)), "same")
     peaks, _ = sps.find_peaks(e, distance=round(0.3 * fs), height=0.25 * np.percentile(e, 99))
@@ -102,6 +106,8 @@ def neurokit_edr(ecg: np.ndarray, beats: np.ndarray, fs: float) -> float | None:
     try:
         import neurokit2 as nk
     except ImportError:
+        return None
+    if beats.size < 3:  # our detector refused the window: nothing to derive from
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
