@@ -7,6 +7,7 @@
     cabin record --seconds N --out FILE      every waveform to FILE (.npz, or WFDB records)
     cabin simulate [--seconds N]             only the simulated devices; prints their ports
     cabin config show [--json]               the effective configuration, secrets masked
+    cabin visit --simulate [--json]          one whole visit, headless, with simulated devices
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "devices": _devices,
             "record": _record,
             "simulate": _simulate,
+            "visit": _visit,
         }[args.command]
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(runner(config, args))
@@ -70,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--out", type=Path, required=True, help=".npz, or a WFDB record name")
     simulate = sub.add_parser("simulate", help="run only the simulated devices")
     simulate.add_argument("--seconds", type=float, help="stop after this long")
+    visit = sub.add_parser("visit", help="run one whole visit headless")
+    visit.add_argument(
+        "--simulate", action="store_true", required=True,
+        help="simulated devices (sped up) and an invented test identity",
+    )  # fmt: skip
+    visit.add_argument("--json", action="store_true", help="print the summary as JSON")
+    visit.add_argument("--seed", type=int, default=1, help="seeds the identity and the devices")
     config = sub.add_parser("config", help="configuration")
     config_sub = config.add_subparsers(dest="action", required=True)
     show = config_sub.add_parser("show", help="print the effective configuration")
@@ -241,3 +250,20 @@ async def _simulate(config: Config, args: argparse.Namespace) -> int:
         for device in opened:
             await device.close()
     return 0
+
+
+async def _visit(config: Config, args: argparse.Namespace) -> int:
+    """One whole visit with simulated devices and an invented resident."""
+    from cabin.visit_demo import simulated_visit
+
+    summary = await simulated_visit(config, seed=args.seed)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"visit {summary['visit_id']}: {summary['state']}")
+        for vital in summary["vitals"]:
+            shown = ", ".join(f"{k} {v:g}" for k, v in vital["values"].items())
+            print(
+                f"  {vital['kind']}: {shown} {vital['unit']}  {vital['interpretation']['text_vi']}"
+            )
+    return 0 if summary["state"] == "completed" else 1
