@@ -54,7 +54,7 @@ class OpenCvCamera:
 
     async def frame(self) -> Frame | None:
         ok, image = await asyncio.to_thread(self._capture.read)
-        return image if ok else None
+        return np.asarray(image, dtype=np.uint8) if ok else None
 
     def close(self) -> None:
         self._capture.release()
