@@ -128,13 +128,19 @@ class Controller:
         ids = {spec.device_id for spec in self.hub.specs}
         return [vital for vital, device in self.devices.items() if device in ids]
 
-    async def measure(self, vital: Vital) -> Outcome | Failure:
+    async def measure(self, vital: Vital, *, give_up: float | None = None) -> Outcome | Failure:
         """Run one measurement to its end, keeping what passes.
 
         Progress, live waveforms and the result go to :attr:`events` as they come.
+
+        Args:
+            vital: what to measure.
+            give_up: seconds before the step gives up (the step's own default if None).
         """
         visit = self._open_visit()
         step = _STEPS[vital](self.devices[vital])
+        if give_up is not None:
+            step.timeout = give_up
         self._step = step
         with self.hub.subscribe(device_ids=[step.device_id]) as events:
             await self._send(step.device_id, step.start(self.clock()))

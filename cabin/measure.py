@@ -29,7 +29,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from hardware.events import Event, Reading, SignalKind, WaveformChunk
+from hardware.events import DeviceState, DeviceStatus, Event, Reading, SignalKind, WaveformChunk
 from vitals.bp_stream import BpAnalyser
 from vitals.ecg import ecg_peaks
 from vitals.ecg_stream import EcgAnalyser
@@ -158,8 +158,16 @@ class MeasureStep(abc.ABC):
 
     def feed(self, event: Event, now: datetime) -> None:
         """Take one hub event (events of other devices are ignored)."""
-        if self.result is None and event.device_id == self.device_id:
-            self._feed(event, now)
+        if self.result is not None or event.device_id != self.device_id:
+            return
+        if isinstance(event, DeviceStatus):
+            # The device dropped out (unplugged, silent): say so until it is back.
+            if event.state in (DeviceState.DISCONNECTED, DeviceState.FAULT):
+                self.problem = Problem.NO_SIGNAL
+            elif event.state == DeviceState.CONNECTED and self.problem == Problem.NO_SIGNAL:
+                self.problem = None
+            return
+        self._feed(event, now)
 
     def poll(self, now: datetime) -> Progress | Outcome | Failure:
         """The step's state now: progress, or its final result."""

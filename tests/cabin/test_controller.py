@@ -112,3 +112,35 @@ async def test_cancelling_a_blood_pressure_dumps_the_cuff(store):
         await hub.close()
     assert result == Failure(Vital.BLOOD_PRESSURE, "cancelled")
     assert store.measurements(visit.visit_id) == []
+
+
+async def test_a_device_that_drops_out_mid_measurement_is_shown_and_the_step_recovers(store):
+    hub, controller, _ = await visit_with(store, ("ecg", "sim:ecg,hr=75,speed=6,fs=250"))
+    simulator = hub.device("ecg").simulator
+    task = asyncio.create_task(controller.measure(Vital.ECG))
+    try:
+        async with asyncio.timeout(10):
+            while not any(isinstance(e, Live) for e in drain(controller)):
+                await asyncio.sleep(0.05)
+        simulator.unplug()
+        seen = []
+        async with asyncio.timeout(10):
+            while not any(isinstance(e, Progress) and e.problem == Problem.NO_SIGNAL for e in seen):
+                seen += drain(controller)
+                await asyncio.sleep(0.05)
+        simulator.replug()  # the hub reconnects; the recording starts again
+        result = await asyncio.wait_for(task, 30)
+    finally:
+        task.cancel()
+        await hub.close()
+    assert isinstance(result, Outcome)
+    assert result.kept[0].values["heart_rate"] == pytest.approx(75, abs=3)
+
+
+async def test_a_device_that_never_comes_back_fails_the_step_not_the_visit(store):
+    hub, controller, visit = await visit_with(store, ("oximeter", "sim:cms50d"))
+    await hub.close()  # the oximeter is gone before the step starts
+    result = await asyncio.wait_for(controller.measure(Vital.SPO2, give_up=2), 10)
+    assert result == Failure(Vital.SPO2, "no_signal")
+    visit.show_results()  # the visit carries on without it
+    assert store.measurements(visit.visit_id) == []
