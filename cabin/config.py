@@ -26,6 +26,8 @@ from hardware.monikers import DeviceSpec, parse_moniker
 __all__ = [
     "Config",
     "DeviceConfig",
+    "HospitalConfig",
+    "KioskConfig",
     "LoggingConfig",
     "Secret",
     "StationConfig",
@@ -74,6 +76,28 @@ class StoreConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class HospitalConfig:
+    """Who receives the visits, as the consent screen names it."""
+
+    name: str = "Bệnh viện mô phỏng (sandbox)"
+    retention_days: int = 1825  # how long the station keeps a visit, as the consent says
+
+
+@dataclass(frozen=True, slots=True)
+class KioskConfig:
+    """The touch screen.
+
+    ``printer`` is the receipt printer's device file; empty means receipts are
+    saved as files under the data directory (a station without a printer).
+    """
+
+    idle_timeout: float = 90.0
+    idle_warning: float = 15.0
+    fullscreen: bool = True
+    printer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingConfig:
     level: str = "info"
 
@@ -102,6 +126,8 @@ class Config:
     data_dir: Path
     station: StationConfig = field(default_factory=StationConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    hospital: HospitalConfig = field(default_factory=HospitalConfig)
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     devices: Mapping[str, DeviceConfig] = field(default_factory=_default_devices)
 
@@ -163,11 +189,15 @@ def _build(raw: dict[str, Any]) -> Config:
         store = _replace(store, path=data_dir / store.path)
     if not store.key_file.is_absolute():
         store = _replace(store, key_file=data_dir / store.key_file)
+    hospital = _section(HospitalConfig, raw.pop("hospital", {}), "hospital")
+    kiosk = _section(KioskConfig, raw.pop("kiosk", {}), "kiosk")
+    if not 0 < kiosk.idle_warning < kiosk.idle_timeout:
+        raise ConfigError("must be positive and below idle_timeout", key="kiosk.idle_warning")
     logging_ = _section(LoggingConfig, raw.pop("logging", {}), "logging")
     devices = _devices(raw.pop("devices", None))
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
-    return Config(data_dir, station, store, logging_, devices)
+    return Config(data_dir, station, store, hospital, kiosk, logging_, devices)
 
 
 def _devices(raw: Any) -> dict[str, DeviceConfig]:
@@ -216,6 +246,14 @@ def _coerce(value: Any, type_name: str, key: str) -> Any:
         if str(value).lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError("must be true or false", key=key)
+    if type_name in ("int", "float"):
+        try:
+            number = int(value) if type_name == "int" else float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"must be a number ({type_name})", key=key) from None
+        if isinstance(value, bool):
+            raise ConfigError(f"must be a number ({type_name})", key=key)
+        return number
     if type_name == "Path":
         return Path(str(value)).expanduser()
     if type_name == "Secret":

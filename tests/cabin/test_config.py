@@ -98,3 +98,17 @@ def test_cabin_reports_a_bad_config_in_one_line(tmp_path, capsys):
     path.write_text("[station]\ncolour = 'red'", encoding="utf-8")
     assert main(["--config", str(path), "config", "show"]) == 2
     assert capsys.readouterr().err.strip() == "cabin: station.colour: unknown setting"
+
+
+def test_kiosk_and_hospital_settings_take_numbers_and_check_them(tmp_path):
+    config = load_config(
+        env={"CABIN_KIOSK__IDLE_TIMEOUT": "120", "CABIN_HOSPITAL__RETENTION_DAYS": "365"}
+    )
+    assert config.kiosk.idle_timeout == 120.0
+    assert config.hospital.retention_days == 365
+    with pytest.raises(ConfigError) as info:
+        load_config(env={"CABIN_KIOSK__IDLE_TIMEOUT": "soon"})
+    assert info.value.key == "kiosk.idle_timeout"
+    with pytest.raises(ConfigError) as info:
+        load_config(env={"CABIN_KIOSK__IDLE_WARNING": "200"})
+    assert info.value.key == "kiosk.idle_warning"
