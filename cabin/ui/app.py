@@ -1,0 +1,143 @@
+"""The kiosk process: one QApplication, one asyncio loop (qasync) shared by Qt and the station.
+
+:func:`run_kiosk` opens the store, closes the visits a crash left open, starts
+the device hub, builds the controller and the kiosk, ticks the idle timer every
+second, and runs until the window closes (or ``seconds`` pass). Python 3.11's
+``asyncio.run`` takes no loop factory, hence ``asyncio.Runner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+
+import qasync  # type: ignore[import-untyped]
+from PyQt6.QtWidgets import QApplication
+
+from cabin.config import Config
+from cabin.controller import Controller
+from cabin.ui.kiosk import Kiosk, KioskSettings
+from cabin.ui.theme import apply_theme
+from cabin.visit import recover
+from cabin.voice import Voice
+from hardware.hub import DeviceHub
+
+__all__ = ["display_available", "run_kiosk", "save_screen"]
+
+log = logging.getLogger(__name__)
+
+WINDOW_SIZE = (1280, 800)  # the cabin's panel, and the size the screenshots are made at
+
+
+def display_available() -> bool:
+    """Whether a screen is attached (X11 or Wayland), or Qt was told where to draw."""
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+
+
+def save_screen(kiosk: Kiosk, path: Path) -> Path:
+    """Save what the kiosk shows now as a PNG (an offscreen kiosk can still be looked at)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kiosk.grab().save(str(path))
+    return path
+
+
+def run_kiosk(
+    config: Config,
+    *,
+    fullscreen: bool,
+    seconds: float | None = None,
+    screenshot: Path | None = None,
+    alongside: Callable[[DeviceHub], Awaitable[object]] | None = None,
+) -> int:
+    """Run the kiosk until its window closes or ``seconds`` pass; returns the exit code.
+
+    Args:
+        config: the station's configuration.
+        fullscreen: fill the screen (the cabin); otherwise a 1280 x 800 window.
+        seconds: stop after this long (None: until the window closes).
+        screenshot: save the screen there every 2 s (for a kiosk without a display).
+            The picture may show a resident's name: only for simulated stations.
+        alongside: a coroutine to run with the hub meanwhile (e.g. the text dashboard).
+    """
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    previous_hook = sys.excepthook
+    sys.excepthook = _log_uncaught  # PyQt6 aborts on an exception in a slot otherwise
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(_serve(app, config, fullscreen, seconds, screenshot, alongside))
+    finally:
+        sys.excepthook = previous_hook
+
+
+async def _serve(
+    app: QApplication,
+    config: Config,
+    fullscreen: bool,
+    seconds: float | None,
+    screenshot: Path | None,
+    alongside: Callable[[DeviceHub], Awaitable[object]] | None,
+) -> int:
+    from cabin.cli import open_store  # the cli imports the kiosk lazily; avoid a cycle
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_store(config) as store:
+        closed = recover(store, config.station.id)
+        if closed:
+            log.warning("closed visits left open by a stop", extra={"count": len(closed)})
+        async with DeviceHub(config.device_specs()) as hub:
+            controller = Controller(hub, store, config.station.id, voice=Voice())
+            settings = KioskSettings(
+                station_name=config.station.name,
+                printer=config.data_dir / "printer.prn",
+                timezone=config.station.timezone,
+            )
+            kiosk = Kiosk(controller, settings)
+            kiosk.start()
+            if fullscreen:
+                kiosk.showFullScreen()
+            else:
+                kiosk.resize(*WINDOW_SIZE)
+                kiosk.show()
+            quit_ = asyncio.Event()
+            app.lastWindowClosed.connect(quit_.set)
+            extra: list[asyncio.Future[object]] = []
+            if alongside is not None:
+                extra.append(asyncio.ensure_future(alongside(hub)))
+            if screenshot is not None:
+                extra.append(asyncio.ensure_future(_keep_saving(kiosk, screenshot)))
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(quit_.wait(), seconds)
+            finally:
+                for task in extra:
+                    task.cancel()
+                await asyncio.gather(*extra, return_exceptions=True)
+                await kiosk.aclose()
+                kiosk.close()
+    return 0
+
+
+async def _keep_saving(kiosk: Kiosk, path: Path) -> None:
+    while True:
+        save_screen(kiosk, path)
+        await asyncio.sleep(2.0)
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    # Our errors never carry personal data in their messages; the traceback is safe to log.
+    log.error("unexpected error in the kiosk", exc_info=(kind, error, trace))

@@ -1,0 +1,178 @@
+"""The first and last screens: Home, Goodbye, and the public-service and SOS placeholders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import QHBoxLayout, QPushButton
+
+from cabin.i18n import LANGUAGES
+from cabin.ui.screen import Screen
+from cabin.ui.theme import HEADING_PT
+from cabin.ui.widgets import button, label, set_role
+from cabin.visit import Step
+
+if TYPE_CHECKING:
+    from cabin.ui.kiosk import Kiosk
+
+__all__ = ["GoodbyeScreen", "HomeScreen", "ServicesScreen", "SosScreen"]
+
+
+class HomeScreen(Screen):
+    """Three huge choices and the language switch. Nothing personal is ever shown here."""
+
+    name = "home"
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__(kiosk)
+        top = QHBoxLayout()
+        title = label("heading")
+        self.bind(title, "home.title")
+        top.addWidget(title, 1)
+        self.languages: dict[str, QPushButton] = {}
+        for lang in LANGUAGES:
+            key = button()
+            key.setMinimumWidth(230)
+            self.bind(key, f"lang.{lang}")
+            key.clicked.connect(lambda _=False, lang=lang: self.kiosk.set_language(lang))
+            self.languages[lang] = key
+            top.addWidget(key)
+        self.add(top)
+        tiles = QHBoxLayout()
+        tiles.setSpacing(32)
+        self.health = self._tile("home.health", "primary")
+        self.services = self._tile("home.services", "secondary")
+        self.sos = self._tile("home.sos", "danger")
+        for tile in (self.health, self.services, self.sos):
+            tiles.addWidget(tile)
+        self.add(tiles, 1)
+        hint = label()
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bind(hint, "home.hint")
+        self.add(hint)
+        self.health.clicked.connect(self.on_health)
+        self.services.clicked.connect(lambda: self.kiosk.go("services"))
+        self.sos.clicked.connect(lambda: self.kiosk.go("sos"))
+
+    def _tile(self, key: str, role: str) -> QPushButton:
+        tile = button(role, height=380)
+        tile.setStyleSheet(f"font-size: {HEADING_PT}pt;")
+        self.bind(tile, key)
+        return tile
+
+    def refresh(self) -> None:
+        for lang, key in self.languages.items():
+            set_role(key, "selected" if lang == self.lang else "")
+
+    def enter(self) -> None:
+        self.refresh()
+
+    def on_health(self) -> None:
+        self.kiosk.controller.start_visit()
+        self.kiosk.go("identify")
+
+
+class GoodbyeScreen(Screen):
+    """Thanks, whether anything was sent, then back to Home with the screen wiped."""
+
+    name = "goodbye"
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__(kiosk)
+        self.outer.addStretch(1)
+        title = label("heading")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bind(title, "goodbye.title")
+        self.add(title)
+        self.fate = label()
+        self.fate.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.add(self.fate)
+        wish = label()
+        wish.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bind(wish, "goodbye.wish")
+        self.add(wish)
+        self.outer.addStretch(1)
+        bar = self.bottom_bar(back=False)
+        self.home = self.action("common.home", width=420)
+        self.home.clicked.connect(self.kiosk.end_visit)
+        bar.addWidget(self.home)
+        bar.addStretch(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.kiosk.end_visit)
+
+    def enter(self) -> None:
+        visit = self.kiosk.controller.visit
+        if visit is not None and visit.ended is None and visit.step == Step.GOODBYE:
+            visit.finish()
+        self.refresh()
+        self.kiosk.say(f"{self.t('goodbye.title')} {self.fate.text()} {self.t('goodbye.wish')}")
+        self._timer.start(int(self.kiosk.settings.goodbye_seconds * 1000))
+
+    def refresh(self) -> None:
+        if self.kiosk.session.sent:
+            self.fate.setText(self.t("goodbye.sent", hospital=self.kiosk.hospital))
+        else:
+            self.fate.setText(self.t("goodbye.not_sent"))
+
+    def wipe(self) -> None:
+        self._timer.stop()
+        self.fate.clear()
+
+
+class ServicesScreen(Screen):
+    """Public services: the registry of service screens (none yet)."""
+
+    name = "services"
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__(kiosk)
+        self.heading("services.title")
+        self.entries: list[QPushButton] = []
+        for service in kiosk.settings.services:
+            entry = button()
+            entry.setText(service)
+            self.entries.append(entry)
+            self.add(entry)
+        if not self.entries:
+            soon = label()
+            self.bind(soon, "services.soon")
+            self.add(soon)
+        self.outer.addStretch(1)
+        self.bottom_bar()
+
+    def on_back(self) -> None:
+        self.kiosk.go("home")
+
+
+class SosScreen(Screen):
+    """SOS (a placeholder: nothing is called yet, and the screen says so)."""
+
+    name = "sos"
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__(kiosk)
+        self.setObjectName("sos")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # paint the red background
+        self.return_to = "home"
+        self.outer.addStretch(1)
+        title = label("heading")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bind(title, "sos.title")
+        self.add(title)
+        hint = label()
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bind(hint, "sos.hint")
+        self.add(hint)
+        self.outer.addStretch(1)
+        bar = QHBoxLayout()
+        bar.addStretch(1)
+        self.cancel = self.action("sos.cancel", "", width=420)
+        self.cancel.clicked.connect(lambda: self.kiosk.go(self.return_to))
+        bar.addWidget(self.cancel)
+        bar.addStretch(1)
+        self.add(bar)
+
+    def enter(self) -> None:
+        self.kiosk.say(f"{self.t('sos.title')} {self.t('sos.hint')}")

@@ -1,0 +1,111 @@
+"""What every kiosk screen shares: catalogue-bound texts, a heading, a bottom bar, wiping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
+
+from cabin.i18n import tr
+from cabin.ui.bridge import Tasks
+from cabin.ui.widgets import button, label
+
+if TYPE_CHECKING:
+    from cabin.ui.kiosk import Kiosk
+
+__all__ = ["Screen"]
+
+Texted = QLabel | QPushButton
+
+
+class Screen(QWidget):
+    """A page of the kiosk.
+
+    Texts are bound to catalogue keys with :meth:`bind`, so switching language
+    rewrites them all. :meth:`enter` runs each time the screen is shown;
+    :meth:`wipe` forgets every personal value it shows (a visit ended).
+    """
+
+    name = ""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__()
+        self.kiosk = kiosk
+        self._bound: list[tuple[Texted, str, Callable[[], dict[str, object]] | None]] = []
+        self.outer = QVBoxLayout(self)
+        self.outer.setContentsMargins(40, 24, 40, 24)
+        self.outer.setSpacing(18)
+
+    @property
+    def tasks(self) -> Tasks:
+        return self.kiosk.tasks
+
+    @property
+    def lang(self) -> str:
+        return self.kiosk.lang
+
+    def t(self, key: str, **params: object) -> str:
+        return tr(key, self.kiosk.lang, **params)
+
+    def bind(
+        self,
+        widget: Texted,
+        key: str,
+        params: Callable[[], dict[str, object]] | None = None,
+    ) -> Texted:
+        """Show catalogue text ``key`` on ``widget``, now and after each language switch."""
+        self._bound.append((widget, key, params))
+        widget.setText(tr(key, self.kiosk.lang, **(params() if params else {})))
+        return widget
+
+    def retranslate(self) -> None:
+        for widget, key, params in self._bound:
+            widget.setText(tr(key, self.kiosk.lang, **(params() if params else {})))
+        self.refresh()
+
+    def heading(self, key: str) -> QLabel:
+        widget = label("heading")
+        self.bind(widget, key)
+        self.outer.addWidget(widget)
+        return widget
+
+    def bottom_bar(self, *, back: bool = True) -> QHBoxLayout:
+        """The bar at the bottom: Back on the left (when ``back``), actions on the right."""
+        bar = QHBoxLayout()
+        bar.setSpacing(24)
+        if back:
+            self.back_button = button()
+            self.back_button.setMinimumWidth(260)
+            self.bind(self.back_button, "common.back")
+            self.back_button.clicked.connect(self.on_back)
+            bar.addWidget(self.back_button)
+        bar.addStretch(1)
+        self.outer.addLayout(bar)
+        return bar
+
+    def add(self, item: QWidget | QLayout, stretch: int = 0) -> None:
+        if isinstance(item, QWidget):
+            self.outer.addWidget(item, stretch)
+        else:
+            self.outer.addLayout(item, stretch)
+
+    def action(self, key: str, role: str = "primary", *, width: int = 300) -> QPushButton:
+        widget = button(role)
+        widget.setMinimumWidth(width)
+        self.bind(widget, key)
+        return widget
+
+    # --- for subclasses ------------------------------------------------------------------
+
+    def enter(self) -> None:
+        """The screen is being shown."""
+
+    def refresh(self) -> None:
+        """Redraw texts that are not plain catalogue keys (values, names) in the language."""
+
+    def wipe(self) -> None:
+        """Forget every personal or health value on this screen."""
+
+    def on_back(self) -> None:
+        """The Back button."""
