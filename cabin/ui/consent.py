@@ -39,10 +39,9 @@ class ConsentScreen(Screen):
         self.outer.addStretch(1)
         choices = QHBoxLayout()
         choices.setSpacing(40)
-        self.yes = self.action("consent.yes", width=420)
-        self.no = self.action("consent.no", "", width=420)
+        self.yes = self.action("consent.yes", width=420, height=120)
+        self.no = self.action("consent.no", "", width=420, height=120)
         for choice in (self.yes, self.no):
-            choice.setMinimumHeight(120)
             choices.addWidget(choice)
         self.add(choices)
         self.yes.clicked.connect(lambda: self.on_choice(True))

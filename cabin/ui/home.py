@@ -56,8 +56,7 @@ class HomeScreen(Screen):
         self.sos.clicked.connect(lambda: self.kiosk.go("sos"))
 
     def _tile(self, key: str, role: str) -> QPushButton:
-        tile = button(role, height=380)
-        tile.setStyleSheet(f"font-size: {HEADING_PT}pt;")
+        tile = button(role, height=360, style=f"font-size: {HEADING_PT}pt;")
         self.bind(tile, key)
         return tile
 

@@ -205,9 +205,9 @@ class Kiosk(QWidget):
         """Wipe every personal value from every screen and go Home."""
         self.idle_banner.hide()
         self.idle_banner.clear()
+        self.session = Session()  # first: screens redraw from it as they wipe
         for screen in self.screens.values():
             screen.wipe()
-        self.session = Session()
         if self.lang != DEFAULT_LANGUAGE:
             self.set_language(DEFAULT_LANGUAGE)
         self.go("home")

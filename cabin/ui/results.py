@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
+from PyQt6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QScroller,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cabin.errors import DeviceUnavailable
 from cabin.i18n import local_date, measurement_text, tr
@@ -29,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["ConsultScreen", "ResultLine", "ResultsScreen", "result_lines"]
 
 _ORDER = (Vital.SPO2, Vital.BLOOD_PRESSURE, Vital.ECG)
-_QR_PX = 250
+_QR_PX = 220
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +94,29 @@ class ResultsScreen(Screen):
         body.setSpacing(32)
         left = QVBoxLayout()
         left.setSpacing(14)
+        alarm_row = QHBoxLayout()
+        alarm_row.setSpacing(14)
         self.alarm = label("alarm")
-        left.addWidget(self.alarm)
-        self.rows = QVBoxLayout()
-        self.rows.setSpacing(14)
-        left.addLayout(self.rows)
-        left.addStretch(1)
+        alarm_row.addWidget(self.alarm, 1)
+        self.sos = self.action("home.sos", "danger", width=260, height=110)
+        alarm_row.addWidget(self.sos)
+        left.addLayout(alarm_row)
+        # Three results fit; a fourth (an ECG) scrolls, by finger, with a wide bar.
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setStyleSheet("QScrollBar:vertical { width: 40px; }")
+        content = QWidget()
+        self.rows = QVBoxLayout(content)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setSpacing(12)
+        self.rows.addStretch(1)
+        self.area.setWidget(content)
+        QScroller.grabGesture(
+            self.area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
+        )
+        left.addWidget(self.area, 1)
         body.addLayout(left, 1)
         right = QVBoxLayout()
         right.setSpacing(14)
@@ -98,21 +124,15 @@ class ResultsScreen(Screen):
         self.qr.setFixedSize(_QR_PX, _QR_PX)
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.qr_caption = label()
-        self.qr_caption.setFixedWidth(330)
-        self.qr_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bind(self.qr_caption, "results.qr")
-        right.addWidget(self.qr_caption)
-        self.printed = label("strong")
-        self.printed.setFixedWidth(330)
-        right.addWidget(self.printed)
+        # Says how to use the QR, or, once printed, where the paper is.
+        self.caption = label()
+        self.caption.setFixedWidth(340)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        right.addWidget(self.caption)
         right.addStretch(1)
-        self.print = self.action("results.print", "", width=330)
-        self.doctor = self.action("results.doctor", "secondary", width=330)
-        self.doctor.setMinimumHeight(120)
-        self.sos = self.action("home.sos", "danger", width=330)
-        self.sos.setMinimumHeight(120)
-        for widget in (self.print, self.doctor, self.sos):
+        self.print = self.action("results.print", "", width=340)
+        self.doctor = self.action("results.doctor", "secondary", width=340, height=110)
+        for widget in (self.print, self.doctor):
             right.addWidget(widget)
         body.addLayout(right)
         self.add(body, 1)
@@ -141,9 +161,9 @@ class ResultsScreen(Screen):
         if not self.lines:
             empty = label()
             empty.setText(self.t("results.none"))
-            self.rows.addWidget(empty)
+            self.rows.insertWidget(self.rows.count() - 1, empty)
         for line in self.lines:
-            self.rows.addWidget(self._row(line))
+            self.rows.insertWidget(self.rows.count() - 1, self._row(line))
         emergency = any(x.emergency for x in self.lines)
         urgent = any(x.call_doctor for x in self.lines)
         self.alarm.setVisible(emergency or urgent)
@@ -153,20 +173,19 @@ class ResultsScreen(Screen):
         self.send.setVisible(consent)
         self.finish.setVisible(not consent)
         self.print.setVisible(bool(self.lines) and self.kiosk.settings.printer is not None)
-        self.printed.setVisible(self.printed_key is not None)
-        self.printed.setText(self.t(self.printed_key) if self.printed_key else "")
+        self.caption.setText(self.t(self.printed_key or "results.qr"))
         if self.lines:
             self.qr.setPixmap(pil_to_pixmap(qr_image(self._summary(), _QR_PX), _QR_PX))
         else:
             self.qr.clear()
         self.qr.setVisible(bool(self.lines))
-        self.qr_caption.setVisible(bool(self.lines))
+        self.caption.setVisible(bool(self.lines))
 
     def _row(self, line: ResultLine) -> QFrame:
         card = QFrame()
         set_role(card, "card")
         grid = QGridLayout(card)
-        grid.setContentsMargins(20, 10, 20, 12)
+        grid.setContentsMargins(20, 8, 20, 10)
         grid.setHorizontalSpacing(20)
         grid.setVerticalSpacing(4)
         name = label("strong", wrap=False)
@@ -188,7 +207,7 @@ class ResultsScreen(Screen):
         return card
 
     def _clear_rows(self) -> None:
-        while self.rows.count():
+        while self.rows.count() > 1:  # the last item is the stretch
             item = self.rows.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
@@ -261,7 +280,7 @@ class ResultsScreen(Screen):
         self.printed_key = None
         self._clear_rows()
         self.qr.clear()
-        self.printed.clear()
+        self.caption.clear()
 
 
 class ConsultScreen(Screen):

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayo
 
 from cabin.i18n import tr
 from cabin.ui.bridge import Tasks
+from cabin.ui.theme import BUTTON_HEIGHT
 from cabin.ui.widgets import button, label
 
 if TYPE_CHECKING:
@@ -90,8 +91,10 @@ class Screen(QWidget):
         else:
             self.outer.addLayout(item, stretch)
 
-    def action(self, key: str, role: str = "primary", *, width: int = 300) -> QPushButton:
-        widget = button(role)
+    def action(
+        self, key: str, role: str = "primary", *, width: int = 300, height: int = BUTTON_HEIGHT
+    ) -> QPushButton:
+        widget = button(role, height=height)
         widget.setMinimumWidth(width)
         self.bind(widget, key)
         return widget

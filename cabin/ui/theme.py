@@ -2,7 +2,7 @@
 
 Sizes are set for residents of 75 and more who may see poorly and touch
 unsteadily: body text at 24 pt (32 px at 96 dpi), headings at 36 pt, every
-button at least 96 px tall (about 25 mm on a 96 dpi panel, well above the
+button at least 92 px tall (24 mm on a 96 dpi panel, well above the
 15 mm a shaky finger needs). Text is near-black on white (contrast above 15:1);
 coloured surfaces keep at least 6:1 with their text. Noto Sans covers every
 Vietnamese letter with its stacked diacritics.
@@ -25,6 +25,7 @@ __all__ = [
     "VALUE_PT",
     "apply_theme",
     "body_font",
+    "min_height_style",
     "stylesheet",
 ]
 
@@ -32,8 +33,9 @@ FONT_FAMILY: Final = "Noto Sans"
 BODY_PT: Final = 24
 BUTTON_PT: Final = 26
 HEADING_PT: Final = 36
-VALUE_PT: Final = 40
-BUTTON_HEIGHT: Final = 96
+VALUE_PT: Final = 36
+BUTTON_HEIGHT: Final = 92  # outer height, border and padding included
+_BUTTON_BOX: Final = 16  # 4 px border and 4 px padding, top and bottom
 
 INK: Final = "#111111"
 PAPER: Final = "#FFFFFF"
@@ -50,6 +52,11 @@ SEVERITY_COLOURS: Final = {
     "red": ("#B3261E", "#FFFFFF"),
     "none": ("#D5DCE3", "#111111"),
 }
+
+
+def min_height_style(height: int) -> str:
+    """A widget style sheet that makes a button at least ``height`` px tall, outside."""
+    return f"min-height: {height - _BUTTON_BOX}px;"
 
 
 def body_font(points: int = BODY_PT, *, bold: bool = False) -> QFont:
@@ -75,7 +82,7 @@ def stylesheet() -> str:
     QLabel[role="chip"] {{ border-radius: 12px; padding: 6px 18px; font-weight: bold; }}
     QFrame[role="card"] {{ background: {MUTED}; border-radius: 14px; }}
     QFrame[role="card"] QLabel {{ background: transparent; }}
-    QPushButton {{ min-height: {BUTTON_HEIGHT}px; font-size: {BUTTON_PT}pt; font-weight: bold;
+    QPushButton {{ min-height: {BUTTON_HEIGHT - _BUTTON_BOX}px; font-size: {BUTTON_PT}pt; font-weight: bold;
                    border-radius: 14px; padding: 4px 28px; background: {PAPER};
                    color: {INK}; border: 4px solid {INK}; }}
     QPushButton:pressed {{ background: {MUTED}; }}

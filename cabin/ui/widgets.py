@@ -12,7 +12,7 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 from PyQt6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from cabin.ui.theme import BUTTON_HEIGHT, SEVERITY_COLOURS
+from cabin.ui.theme import BUTTON_HEIGHT, SEVERITY_COLOURS, min_height_style
 from hardware.events import SignalKind, WaveformChunk
 
 __all__ = [
@@ -38,10 +38,15 @@ def set_role(widget: QWidget, role: str) -> None:
         style.polish(widget)
 
 
-def button(role: str = "", *, height: int = BUTTON_HEIGHT) -> QPushButton:
-    """A push button at least ``height`` px tall; its text comes from the catalogue later."""
+def button(role: str = "", *, height: int = BUTTON_HEIGHT, style: str = "") -> QPushButton:
+    """A push button at least ``height`` px tall; its text comes from the catalogue later.
+
+    The height goes in the widget's style sheet: a style sheet's ``min-height``
+    overrides ``setMinimumHeight`` whenever the widget is polished again.
+    """
     widget = QPushButton()
-    widget.setMinimumHeight(height)
+    if height != BUTTON_HEIGHT or style:
+        widget.setStyleSheet(f"{min_height_style(height)} {style}")
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no focus ring on a touch screen
     if role:
         set_role(widget, role)
@@ -74,7 +79,7 @@ class Keypad(QWidget):
     def __init__(self) -> None:
         super().__init__()
         grid = QGridLayout(self)
-        grid.setSpacing(12)
+        grid.setSpacing(10)
         grid.setContentsMargins(0, 0, 0, 0)
         self.keys: dict[str, QPushButton] = {}
         for index, text in enumerate("123456789"):

@@ -1,0 +1,81 @@
+"""The kiosk under test: real controller, real store, real hub with sped-up simulated devices.
+
+Each test is a plain function that runs one coroutine on a qasync loop, the
+loop the kiosk runs on in the cabin, so screens, slots, the controller and
+the devices share it exactly as in production. The coroutine taps buttons
+(``qtbot.mouseClick``) and waits for what a resident would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from kiosk_helpers import HOSPITAL, SIZE, Station
+
+from cabin.controller import Controller
+from cabin.store import Store, generate_key
+from cabin.ui.kiosk import Kiosk, KioskSettings
+from cabin.ui.theme import apply_theme
+from cabin.visit import DEFAULT_TIMER, IdleTimer
+from cabin.voice import Voice, VoiceSettings
+from hardware.hub import DeviceHub
+from hardware.monikers import DeviceSpec
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store.open(tmp_path / "station.db", key=generate_key()) as store:
+        yield store
+
+
+@pytest.fixture
+def run(qapp) -> Callable[[Coroutine[Any, Any, None]], None]:
+    """Run a coroutine on a fresh qasync loop, as the kiosk process does."""
+    apply_theme(qapp)
+
+    def runner(coro: Coroutine[Any, Any, None]) -> None:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+            loop.run(coro)
+
+    return runner
+
+
+@pytest.fixture
+def station(qtbot, store: Store, tmp_path: Path):
+    """``async with station(("oximeter", "sim:cms50d"), ...) as s``: a kiosk on those devices."""
+
+    @contextlib.asynccontextmanager
+    async def open_station(
+        *specs: tuple[str, str],
+        timer: IdleTimer = DEFAULT_TIMER,
+        tick_seconds: float = 1.0,
+        printer: Path | None = tmp_path / "printer.prn",
+    ) -> AsyncIterator[Station]:
+        hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
+        await hub.start()
+        voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
+        controller = Controller(hub, store, "station-test", voice=voice, timer=timer)
+        settings = KioskSettings(
+            station_name="Trạm thử nghiệm",
+            hospital=HOSPITAL,
+            printer=printer,
+            goodbye_seconds=0.8,
+        )
+        kiosk = Kiosk(controller, settings)
+        qtbot.addWidget(kiosk)
+        kiosk.resize(*SIZE)
+        kiosk.show()
+        kiosk.start(tick_seconds=tick_seconds)
+        try:
+            yield Station(qtbot, kiosk, hub, store, tmp_path / "screens")
+        finally:
+            await kiosk.aclose()
+            await hub.close()
+
+    return open_station
