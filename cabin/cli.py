@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -43,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(config.logging.level)
         if args.command == "config":
             return _config_show(config, as_json=args.json)
+        if args.command == "run" and _wants_kiosk(args.kiosk):
+            with contextlib.suppress(KeyboardInterrupt):
+                return _run_kiosk(config, args)
+            return 0
         runner = {
             "run": _run,
             "devices": _devices,
@@ -64,7 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the station")
     run.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
-    run.add_argument("--demo", action="store_true", help="measure blood pressure now and then")
+    run.add_argument(
+        "--demo", action="store_true", help="without the kiosk: measure blood pressure now and then"
+    )
+    run.add_argument(
+        "--kiosk", choices=("auto", "on", "off"), default="auto",
+        help="the touch-screen kiosk (auto: when PyQt6 is installed)",
+    )  # fmt: skip
     devices = sub.add_parser("devices", help="configured devices and their live status")
     devices.add_argument("--seconds", type=float, default=4.0, help="how long to watch")
     record = sub.add_parser("record", help="record every waveform to a file")
@@ -121,6 +132,42 @@ def open_store(config: Config) -> Store:
         keyring_service="cabin-station" if config.store.use_keyring else None,
     )
     return Store.open(config.store.path, key=key)
+
+
+def _wants_kiosk(choice: str) -> bool:
+    if choice == "off":
+        return False
+    try:
+        import PyQt6.QtWidgets  # noqa: F401  (the kiosk extra)
+    except ImportError:
+        if choice == "on":
+            raise CabinError("the kiosk needs PyQt6: install the [kiosk] extra") from None
+        return False
+    return True
+
+
+def _run_kiosk(config: Config, args: argparse.Namespace) -> int:
+    """The kiosk on the screen; with no screen, offscreen beside the text dashboard."""
+    from cabin.ui.app import display_available, run_kiosk
+
+    if display_available() and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return run_kiosk(config, fullscreen=config.kiosk.fullscreen, seconds=args.seconds)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    picture = config.data_dir / "kiosk.png"
+    print(
+        "No display: the kiosk runs offscreen and saves what it shows to\n"
+        f"  {picture}  (every 2 s; open it in an image viewer)\n"
+        "To see and touch it: xvfb-run -s '-screen 0 1280x800x24' make run, then view\n"
+        "the virtual screen (e.g. x11vnc), or run make run on a machine with a screen.",
+        flush=True,
+    )
+    return run_kiosk(
+        config,
+        fullscreen=False,
+        seconds=args.seconds,
+        screenshot=picture,
+        alongside=lambda hub: _dashboard(hub, config, args.seconds),
+    )
 
 
 async def _run(config: Config, args: argparse.Namespace) -> int:

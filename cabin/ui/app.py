@@ -73,6 +73,9 @@ def run_kiosk(
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     apply_theme(app)
+    # Closing the window ends _serve, which then closes the hub and the store; Qt must
+    # not stop the loop by itself before that cleanup has run.
+    app.setQuitOnLastWindowClosed(False)
     previous_hook = sys.excepthook
     sys.excepthook = _log_uncaught  # PyQt6 aborts on an exception in a slot otherwise
     try:
