@@ -82,8 +82,8 @@ def stylesheet() -> str:
     QLabel[role="chip"] {{ border-radius: 12px; padding: 6px 18px; font-weight: bold; }}
     QFrame[role="card"] {{ background: {MUTED}; border-radius: 14px; }}
     QFrame[role="card"] QLabel {{ background: transparent; }}
-    QPushButton {{ min-height: {BUTTON_HEIGHT - _BUTTON_BOX}px; font-size: {BUTTON_PT}pt; font-weight: bold;
-                   border-radius: 14px; padding: 4px 28px; background: {PAPER};
+    QPushButton {{ min-height: {BUTTON_HEIGHT - _BUTTON_BOX}px; font-size: {BUTTON_PT}pt;
+                   font-weight: bold; border-radius: 14px; padding: 4px 28px; background: {PAPER};
                    color: {INK}; border: 4px solid {INK}; }}
     QPushButton:pressed {{ background: {MUTED}; }}
     QPushButton:disabled {{ color: #6B7580; border-color: #9AA4AE; }}
