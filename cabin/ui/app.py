@@ -24,7 +24,7 @@ from cabin.config import Config
 from cabin.controller import Controller
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
-from cabin.visit import recover
+from cabin.visit import IdleTimer, recover
 from cabin.voice import Voice
 from hardware.hub import DeviceHub
 
@@ -101,10 +101,21 @@ async def _serve(
         if closed:
             log.warning("closed visits left open by a stop", extra={"count": len(closed)})
         async with DeviceHub(config.device_specs()) as hub:
-            controller = Controller(hub, store, config.station.id, voice=Voice())
+            controller = Controller(
+                hub,
+                store,
+                config.station.id,
+                voice=Voice(),
+                timer=IdleTimer(config.kiosk.idle_timeout, config.kiosk.idle_warning),
+            )
             settings = KioskSettings(
                 station_name=config.station.name,
-                printer=config.data_dir / "printer.prn",
+                hospital=config.hospital.name,
+                retention_days=config.hospital.retention_days,
+                # No printer configured: the receipt job goes to a file, as a printer's would.
+                printer=Path(config.kiosk.printer)
+                if config.kiosk.printer
+                else config.data_dir / "printer.prn",
                 timezone=config.station.timezone,
             )
             kiosk = Kiosk(controller, settings)
