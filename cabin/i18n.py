@@ -218,8 +218,8 @@ _RAW: dict[str, dict[str, str]] = {
         "Chưa có kết quả nào. Ông/bà có thể quay lại để đo.",
         "No results yet. You can go back and measure.",
     ),
-    "results.doctor": _e("Nói chuyện\nvới bác sĩ", "Talk to\na doctor"),
-    "results.print": _e("In kết quả", "Print results"),
+    "results.doctor": _e("Nói chuyện với bác sĩ", "Talk to a doctor"),
+    "results.print": _e("In kết quả", "Print"),
     "results.printed": _e("Đã in. Xin lấy giấy ở khe máy in.", "Printed. Please take the paper."),
     "results.print_failed": _e(
         "Máy in đang hỏng. Ông/bà có thể quét mã QR.",

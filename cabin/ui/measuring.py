@@ -178,12 +178,16 @@ class MeasureScreen(Screen):
     def refresh(self) -> None:
         on_list = self.vital is None
         self.title.setText(self.t("measure.title" if on_list else f"vital.{self.vital}"))
-        self.results.setVisible(on_list)
-        self.skip.setVisible(not on_list and not self.running)
-        self.start.setVisible(not on_list and not self.running)
-        self.stop.setVisible(self.running)
-        self.back_button.setVisible(not self.running)
-        self.notice.setVisible(self.notice_key is not None)
+        self.show_where(
+            {
+                self.results: on_list,
+                self.skip: not on_list and not self.running,
+                self.start: not on_list and not self.running,
+                self.stop: self.running,
+                self.back_button: not self.running,
+                self.notice: self.notice_key is not None,
+            }
+        )
         self.notice.setText(self.t(self.notice_key) if self.notice_key else "")
         session = self.kiosk.session
         for vital, status in self.statuses.items():

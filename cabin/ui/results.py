@@ -38,7 +38,15 @@ if TYPE_CHECKING:
 __all__ = ["ConsultScreen", "ResultLine", "ResultsScreen", "result_lines"]
 
 _ORDER = (Vital.SPO2, Vital.BLOOD_PRESSURE, Vital.ECG)
-_QR_PX = 220
+_QR_PX = 200
+_RIGHT_PX = 246
+# A wide bar with a big handle: scrolling is by finger, and the bar shows there is more.
+_SCROLLBAR = """
+QScrollBar:vertical { width: 26px; background: #E8EDF2; border-radius: 12px; margin: 0; }
+QScrollBar::handle:vertical { background: #2F4858; min-height: 90px; border-radius: 12px; }
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: none; }
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,7 @@ class ResultsScreen(Screen):
         super().__init__(kiosk)
         self.heading("results.title")
         body = QHBoxLayout()
-        body.setSpacing(32)
+        body.setSpacing(24)
         left = QVBoxLayout()
         left.setSpacing(14)
         alarm_row = QHBoxLayout()
@@ -106,7 +114,10 @@ class ResultsScreen(Screen):
         self.area.setWidgetResizable(True)
         self.area.setFrameShape(QFrame.Shape.NoFrame)
         self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.area.setStyleSheet("QScrollBar:vertical { width: 40px; }")
+        # Always shown: wrapped text that fits only without the bar would make an
+        # "as needed" bar appear and vanish forever.
+        self.area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.area.setStyleSheet(_SCROLLBAR)
         content = QWidget()
         self.rows = QVBoxLayout(content)
         self.rows.setContentsMargins(0, 0, 0, 0)
@@ -126,21 +137,21 @@ class ResultsScreen(Screen):
         right.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         # Says how to use the QR, or, once printed, where the paper is.
         self.caption = label()
-        self.caption.setFixedWidth(340)
+        self.caption.setFixedWidth(_RIGHT_PX)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right.addWidget(self.caption)
         right.addStretch(1)
-        self.print = self.action("results.print", "", width=340)
-        self.doctor = self.action("results.doctor", "secondary", width=340, height=110)
-        for widget in (self.print, self.doctor):
-            right.addWidget(widget)
+        self.print = self.action("results.print", "", width=_RIGHT_PX)
+        right.addWidget(self.print)
         body.addLayout(right)
         self.add(body, 1)
         bar = self.bottom_bar()
+        self.doctor = self.action("results.doctor", "secondary", width=360)
         self.send = self.action("results.send")
         self.finish = self.action("results.finish")
-        bar.addWidget(self.send)
-        bar.addWidget(self.finish)
+        for widget in (self.doctor, self.send, self.finish):
+            bar.addWidget(widget)
+        self.finish.hide()  # one of Send and Finish at a time: the bar must fit 1280 px
         self.print.clicked.connect(self.on_print)
         self.doctor.clicked.connect(self.on_doctor)
         self.sos.clicked.connect(lambda: self.kiosk.go("sos"))
@@ -166,27 +177,31 @@ class ResultsScreen(Screen):
             self.rows.insertWidget(self.rows.count() - 1, self._row(line))
         emergency = any(x.emergency for x in self.lines)
         urgent = any(x.call_doctor for x in self.lines)
-        self.alarm.setVisible(emergency or urgent)
-        self.alarm.setText(self.t("results.emergency" if emergency else "results.call_doctor"))
-        self.sos.setVisible(emergency)
         consent = bool(self.kiosk.controller.visit and self.kiosk.controller.visit.consent)
-        self.send.setVisible(consent)
-        self.finish.setVisible(not consent)
-        self.print.setVisible(bool(self.lines) and self.kiosk.settings.printer is not None)
+        self.show_where(
+            {
+                self.alarm: emergency or urgent,
+                self.sos: emergency,
+                self.send: consent,
+                self.finish: not consent,
+                self.print: bool(self.lines) and self.kiosk.settings.printer is not None,
+                self.qr: bool(self.lines),
+                self.caption: bool(self.lines),
+            }
+        )
+        self.alarm.setText(self.t("results.emergency" if emergency else "results.call_doctor"))
         self.caption.setText(self.t(self.printed_key or "results.qr"))
         if self.lines:
             self.qr.setPixmap(pil_to_pixmap(qr_image(self._summary(), _QR_PX), _QR_PX))
         else:
             self.qr.clear()
-        self.qr.setVisible(bool(self.lines))
-        self.caption.setVisible(bool(self.lines))
 
     def _row(self, line: ResultLine) -> QFrame:
         card = QFrame()
         set_role(card, "card")
         grid = QGridLayout(card)
-        grid.setContentsMargins(20, 8, 20, 10)
-        grid.setHorizontalSpacing(20)
+        grid.setContentsMargins(14, 8, 14, 10)
+        grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(4)
         name = label("strong", wrap=False)
         name.setText(line.label)

@@ -65,6 +65,17 @@ class Screen(QWidget):
             widget.setText(tr(key, self.kiosk.lang, **(params() if params else {})))
         self.refresh()
 
+    @staticmethod
+    def show_where(shown: dict[QWidget, bool]) -> None:
+        """Show and hide widgets, hiding first: two buttons shown at once for a moment
+        could need more than the panel's width, and the window would grow past it."""
+        for widget, visible in shown.items():
+            if not visible:
+                widget.hide()
+        for widget, visible in shown.items():
+            if visible:
+                widget.show()
+
     def heading(self, key: str) -> QLabel:
         widget = label("heading")
         self.bind(widget, key)

@@ -33,7 +33,7 @@ FONT_FAMILY: Final = "Noto Sans"
 BODY_PT: Final = 24
 BUTTON_PT: Final = 26
 HEADING_PT: Final = 36
-VALUE_PT: Final = 36
+VALUE_PT: Final = 32
 BUTTON_HEIGHT: Final = 92  # outer height, border and padding included
 _BUTTON_BOX: Final = 16  # 4 px border and 4 px padding, top and bottom
 
@@ -79,7 +79,7 @@ def stylesheet() -> str:
                              padding: 12px 20px; font-weight: bold; }}
     QLabel[role="alarm"] {{ background: {DANGER}; color: #FFFFFF; border-radius: 12px;
                             padding: 12px 20px; font-weight: bold; }}
-    QLabel[role="chip"] {{ border-radius: 12px; padding: 6px 18px; font-weight: bold; }}
+    QLabel[role="chip"] {{ border-radius: 12px; padding: 6px 14px; font-weight: bold; }}
     QFrame[role="card"] {{ background: {MUTED}; border-radius: 14px; }}
     QFrame[role="card"] QLabel {{ background: transparent; }}
     QPushButton {{ min-height: {BUTTON_HEIGHT - _BUTTON_BOX}px; font-size: {BUTTON_PT}pt;

@@ -24,6 +24,7 @@ from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import DEFAULT_TIMER, IdleTimer
 from cabin.voice import Voice, VoiceSettings
+from hardware.events import DeviceState
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
 
@@ -59,6 +60,11 @@ def station(qtbot, store: Store, tmp_path: Path):
     ) -> AsyncIterator[Station]:
         hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         await hub.start()
+        # Every device streaming before anything else: Python 3.11's wait_for can swallow
+        # the cancellation of a driver still in its handshake, and hub.close() then hangs.
+        async with asyncio.timeout(15):
+            while any(st.state != DeviceState.CONNECTED for st in hub.status().values()):
+                await asyncio.sleep(0.05)
         voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
         controller = Controller(hub, store, "station-test", voice=voice, timer=timer)
         settings = KioskSettings(

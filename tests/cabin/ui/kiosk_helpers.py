@@ -51,6 +51,16 @@ class Station:
         assert widget.isEnabled(), f"{widget!r} is disabled"
         self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
         await asyncio.sleep(0.05)  # let the slot's task start
+        self.check_size(
+            f"after tapping {widget.text() if isinstance(widget, QPushButton) else widget}"
+        )
+
+    def check_size(self, when: str) -> None:
+        """The window never grows past the panel: a screen that needs more is clipped there."""
+        size = (self.kiosk.width(), self.kiosk.height())
+        assert size == SIZE, (
+            f"{when}: {size}, {self.screen} needs {self.kiosk.current().minimumSizeHint()}"
+        )
 
     async def until(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         async with asyncio.timeout(timeout):
@@ -64,7 +74,7 @@ class Station:
 
     def shot(self, name: str, *, publish: bool = False) -> Path:
         """Save the screen as a PNG, after checking that nothing on it is clipped."""
-        assert (self.kiosk.width(), self.kiosk.height()) == SIZE
+        self.check_size(f"screen {name}")
         problems = clipped(self.kiosk)
         assert not problems, problems
         path = self.shots / f"{name}.png"
@@ -101,17 +111,23 @@ def clipped(root: QWidget) -> list[str]:
             needed = metrics.boundingRect(QRect(0, 0, room.width(), 100_000), int(flags), text)
             if needed.width() > room.width() + 1 or needed.height() > room.height() + 2:
                 problems.append(f"{text!r} needs {needed.size()}, has {room.size()}")
-        if not _scrolls(widget):
+        area = _scroll_area(widget)
+        if area is None:
             place = QRect(widget.mapTo(root, QPoint(0, 0)), widget.size())
             if not bounds.contains(place):
                 problems.append(f"{text!r} at {place} is off the screen")
+        else:  # it may scroll up and down, never sideways
+            viewport = area.viewport()
+            left = widget.mapTo(viewport, QPoint(0, 0)).x()
+            if left < 0 or left + widget.width() > viewport.width():
+                problems.append(f"{text!r} is wider than its scrolling list")
     return problems
 
 
-def _scrolls(widget: QWidget) -> bool:
+def _scroll_area(widget: QWidget) -> QAbstractScrollArea | None:
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QAbstractScrollArea):
-            return True
+            return parent
         parent = parent.parentWidget()
-    return False
+    return None
