@@ -97,7 +97,7 @@ class ResultsScreen(Screen):
 
     def __init__(self, kiosk: Kiosk) -> None:
         super().__init__(kiosk)
-        self.heading("results.title")
+        self.title = self.heading("results.title")
         body = QHBoxLayout()
         body.setSpacing(24)
         left = QVBoxLayout()
@@ -180,6 +180,8 @@ class ResultsScreen(Screen):
         consent = bool(self.kiosk.controller.visit and self.kiosk.controller.visit.consent)
         self.show_where(
             {
+                # An alarm takes the heading's place: the results need the room.
+                self.title: not (emergency or urgent),
                 self.alarm: emergency or urgent,
                 self.sos: emergency,
                 self.send: consent,

@@ -72,8 +72,12 @@ class Station:
         widgets = self.kiosk.findChildren(QLabel) + self.kiosk.findChildren(QPushButton)
         return "\n".join(w.text() for w in widgets if w.isVisible() and w.text())
 
-    def shot(self, name: str, *, publish: bool = False) -> Path:
+    async def shot(self, name: str, *, publish: bool = False) -> Path:
         """Save the screen as a PNG, after checking that nothing on it is clipped."""
+        await asyncio.sleep(0.1)  # let Qt lay out what just changed, as the panel would
+        return self.save(name, publish=publish)
+
+    def save(self, name: str, *, publish: bool = False) -> Path:
         self.check_size(f"screen {name}")
         problems = clipped(self.kiosk)
         assert not problems, problems

@@ -31,7 +31,7 @@ async def measure(station, vital: Vital, shot: str | None = None) -> None:
     await station.tap(screen.start)
     await station.until(lambda: screen.wave.sample_count > 50)
     if shot:
-        station.shot(shot, publish=True)
+        await station.shot(shot, publish=True)
     await station.until(lambda: screen.vital is None, timeout=60)
 
 
@@ -42,29 +42,29 @@ def test_a_full_visit_in_vietnamese_from_card_scan_to_goodbye(run, station, stor
             ("bp", "sim:cuff,sbp=150,dbp=95,hr=70,speed=8,seed=3"),
         ) as s:
             screens = s.kiosk.screens
-            s.shot("01-home", publish=True)
+            await s.shot("01-home", publish=True)
             await s.tap(screens["home"].health)
             assert s.screen == "identify"
-            s.shot("02-identify", publish=True)
+            await s.shot("02-identify", publish=True)
 
             s.kiosk.scanner.feed(CARD)
             assert "Xin chào Nguyễn Thị Thử" in s.texts()
             assert tr("identify.first_visit") in s.texts()
-            s.shot("03-identify-recognised", publish=True)
+            await s.shot("03-identify-recognised", publish=True)
             await s.tap(screens["identify"].go_on)
 
             assert s.screen == "consent"
             assert HOSPITAL in s.texts()
-            s.shot("04-consent", publish=True)
+            await s.shot("04-consent", publish=True)
             await s.tap(screens["consent"].yes)
 
             assert s.screen == "measure"
-            s.shot("05-measure-list", publish=True)
+            await s.shot("05-measure-list", publish=True)
             await measure(s, Vital.SPO2, shot="06-measuring-spo2")
             assert any("ngón tay" in said for said in s.controller.voice.spoken)
             await measure(s, Vital.BLOOD_PRESSURE, shot="07-measuring-blood-pressure")
             assert "Oxy trong máu: 93%" in s.texts()
-            s.shot("08-measure-done", publish=True)
+            await s.shot("08-measure-done", publish=True)
 
             await s.tap(screens["measure"].results)
             assert s.screen == "results"
@@ -81,7 +81,7 @@ def test_a_full_visit_in_vietnamese_from_card_scan_to_goodbye(run, station, stor
             assert lines["spo2"].sentence in s.texts()
             assert screens["results"].qr.pixmap().width() > 100
             assert not screens["results"].finish.isVisible()
-            s.shot("09-results", publish=True)
+            await s.shot("09-results", publish=True)
 
             await s.tap(screens["results"].print)
             printer = tmp_path / "printer.prn"
@@ -92,7 +92,7 @@ def test_a_full_visit_in_vietnamese_from_card_scan_to_goodbye(run, station, stor
             await s.tap(screens["results"].send)
             assert s.screen == "goodbye"
             assert tr("goodbye.sent", hospital=HOSPITAL) in s.texts()
-            s.shot("10-goodbye", publish=True)
+            await s.shot("10-goodbye", publish=True)
             await s.until(lambda: s.screen == "home", timeout=5)
 
             # Nothing personal is left anywhere in the window, shown or hidden.
@@ -140,7 +140,7 @@ def test_a_full_visit_in_english_with_a_typed_card_number(run, station, store):
             screens = s.kiosk.screens
             await s.tap(screens["home"].languages["en"])
             assert "Hello! What do you need?" in s.texts()
-            s.shot("en-01-home")
+            await s.shot("en-01-home")
             await s.tap(screens["home"].health)
 
             keypad = screens["identify"].keypad
@@ -152,7 +152,7 @@ def test_a_full_visit_in_english_with_a_typed_card_number(run, station, store):
             assert "Hello, Trần Văn Mẫu" in s.texts()
             assert "Last time, on" in s.texts()
             assert "Blood pressure: 142/91 mmHg" in s.texts()
-            s.shot("en-02-identify-returning")
+            await s.shot("en-02-identify-returning")
             await s.tap(screens["identify"].go_on)
 
             assert "May we send your results?" in s.texts()
@@ -170,7 +170,7 @@ def test_a_full_visit_in_english_with_a_typed_card_number(run, station, store):
             assert SEVERITY_COLOURS["orange"][0] in chip_colour(s, "See a doctor")
             assert tr("results.emergency", "en") in s.texts()
             assert screens["results"].sos.isVisible()
-            s.shot("en-03-results")
+            await s.shot("en-03-results")
 
             await s.tap(screens["results"].send)
             assert tr("goodbye.sent", "en", hospital=HOSPITAL) in s.texts()

@@ -1,0 +1,202 @@
+"""The other ways through the kiosk: no consent, going back, card problems, a finger out,
+idling, and the placeholder screens."""
+
+from __future__ import annotations
+
+from kiosk_helpers import CARD
+from PyQt6.QtWidgets import QLabel
+
+from cabin.i18n import tr
+from cabin.measure import Vital
+from cabin.visit import IdleTimer
+
+OXIMETER = ("oximeter", "sim:cms50d,spo2=97,hr=66")
+CUFF = ("bp", "sim:cuff,sbp=118,dbp=76,hr=66,speed=8,seed=2")
+
+
+def test_without_consent_the_results_are_shown_and_nothing_is_sent(run, station, store):
+    async def visit():
+        async with station(OXIMETER, CUFF) as s:
+            screens = s.kiosk.screens
+            await s.tap(screens["home"].health)
+            await s.tap(screens["identify"].anonymous)
+            await s.tap(screens["consent"].no)
+            measure = screens["measure"]
+            await s.tap(measure.choices[Vital.BLOOD_PRESSURE])
+            await s.tap(measure.start)
+            await s.until(lambda: measure.vital is None, timeout=60)
+            await s.tap(measure.results)
+
+            results = screens["results"]
+            assert [line.kind for line in results.lines] == ["blood_pressure", "pulse_rate"]
+            assert results.lines[0].colour == "green"
+            assert not results.send.isVisible()
+            assert results.finish.isVisible()
+            await s.shot("results-no-consent")
+            visit_id = s.controller.visit.visit_id
+            await s.tap(results.finish)
+            assert s.screen == "goodbye"
+            assert tr("goodbye.not_sent") in s.texts()
+            await s.until(lambda: s.screen == "home", timeout=5)
+
+        stored = store.visit(visit_id)
+        assert stored.resident_id is None
+        assert stored.consent is False
+        assert stored.state == "completed"
+        states = [t.to_state for t in store.transitions(visit_id)]
+        assert "send" not in states
+        assert states[-2:] == ["goodbye", "completed"]
+        assert {m.kind for m in store.measurements(visit_id)} == {"blood_pressure", "pulse_rate"}
+
+    run(visit())
+
+
+def test_every_step_before_send_can_go_back(run, station, store):
+    async def visit():
+        async with station(OXIMETER) as s:
+            screens = s.kiosk.screens
+            await s.tap(screens["home"].health)
+            identify = screens["identify"]
+            s.kiosk.scanner.feed(CARD)
+            await s.tap(identify.back_button)  # "not me": the name goes, the visit stays
+            assert "Nguyễn" not in s.texts()
+            assert identify.pages.currentWidget() is identify.entry
+            s.kiosk.scanner.feed(CARD)
+            await s.tap(identify.go_on)
+            await s.tap(screens["consent"].back_button)
+            assert s.screen == "identify"
+            assert "Xin chào Nguyễn Thị Thử" in s.texts()  # still recognised
+            await s.tap(identify.go_on)
+            await s.tap(screens["consent"].yes)
+
+            measure = screens["measure"]
+            await s.tap(measure.choices[Vital.SPO2])
+            assert tr("instruction.spo2") in s.texts()
+            await s.tap(measure.back_button)  # the instruction page back to the list
+            assert measure.vital is None
+            assert s.screen == "measure"
+            await s.tap(measure.choices[Vital.SPO2])
+            await s.tap(measure.skip)
+            assert tr("measure.skipped") in s.texts()
+            await s.tap(measure.back_button)
+            assert s.screen == "consent"
+            await s.tap(screens["consent"].yes)
+            await s.tap(measure.results)
+            assert tr("results.none") in s.texts()
+
+            await s.tap(screens["results"].doctor)
+            assert s.screen == "consult"
+            await s.shot("11-consult", publish=True)
+            await s.tap(screens["consult"].back_to_results)
+            await s.tap(screens["results"].back_button)
+            assert s.screen == "measure"
+            await s.tap(measure.back_button)
+            await s.tap(screens["consent"].back_button)
+            visit_id = s.controller.visit.visit_id
+            await s.tap(identify.back_button)  # not me
+            await s.tap(identify.back_button)  # leave: the visit is cancelled
+            assert s.screen == "home"
+
+        states = [t.to_state for t in store.transitions(visit_id)]
+        assert states == [
+            "identify", "consent", "identify", "consent", "measure", "consent", "measure",
+            "results", "consult", "results", "measure", "consent", "identify", "cancelled",
+        ]  # fmt: skip
+        assert store.visit(visit_id).state == "cancelled"
+
+    run(visit())
+
+
+def test_card_problems_are_explained_in_plain_words(run, station, store):
+    async def visit():
+        async with station(OXIMETER) as s:
+            await s.tap(s.kiosk.screens["home"].health)
+            identify = s.kiosk.screens["identify"]
+            s.kiosk.scanner.feed("https://example.org/not-a-card")
+            assert tr("card.not_cccd") in s.texts()
+            await s.shot("12-identify-card-problem", publish=True)
+            for digit in "999152004321":  # there is no province 999
+                await s.tap(identify.keypad.keys[digit])
+            assert tr("card.not_cccd") not in s.texts()  # typing clears the old problem
+            await s.tap(identify.keypad.done_key)
+            assert tr("card.bad_id") in s.texts()
+            for _ in range(12):
+                await s.tap(identify.keypad.delete_key)
+            for digit in "001152004321":
+                await s.tap(identify.keypad.keys[digit])
+            await s.tap(identify.keypad.done_key)
+            assert tr("identify.not_found") in s.texts()  # a number alone cannot register
+            assert any("12" in said or "mười hai" in said for said in s.controller.voice.spoken)
+            assert store.find_resident_by_cccd("001152004321") is None
+
+    run(visit())
+
+
+def test_a_finger_out_of_the_clip_shows_and_says_how_to_fix_it(run, station):
+    async def visit():
+        async with station(OXIMETER) as s:
+            s.hub.device("oximeter").simulator.finger_out = True
+            screens = s.kiosk.screens
+            await s.tap(screens["home"].health)
+            await s.tap(screens["identify"].anonymous)
+            await s.tap(screens["consent"].yes)
+            measure = screens["measure"]
+            await s.tap(measure.choices[Vital.SPO2])
+            await s.tap(measure.start)
+            await s.until(lambda: measure.banner.isVisible(), timeout=15)
+            assert measure.banner.text() == tr("problem.finger_out")
+            assert not measure.back_button.isVisible()  # Stop ends a measurement
+            await s.shot("13-measure-finger-out", publish=True)
+            await s.until(lambda: any("ngón tay vào sâu" in x for x in s.controller.voice.spoken))
+            await s.tap(measure.stop)
+            await s.until(lambda: measure.vital is None, timeout=10)
+            assert tr("measure.stopped") in s.texts()
+            assert tr("failure.cancelled") in s.texts()
+
+    run(visit())
+
+
+def test_an_idle_resident_is_warned_then_the_screen_is_wiped(run, station, store):
+    async def visit():
+        async with station(
+            OXIMETER, timer=IdleTimer(idle_timeout=3.0, warning=2.0), tick_seconds=0.2
+        ) as s:
+            await s.tap(s.kiosk.screens["home"].health)
+            identify = s.kiosk.screens["identify"]
+            s.kiosk.scanner.feed(CARD)
+            visit_id = s.controller.visit.visit_id
+            await s.until(lambda: s.kiosk.idle_banner.isVisible(), timeout=5)
+            assert s.kiosk.idle_banner.text() == tr("idle.warning")
+            await s.shot("14-idle-warning", publish=True)
+            await s.tap(identify.go_on)  # a touch: the warning goes, the visit goes on
+            assert not s.kiosk.idle_banner.isVisible()
+            assert s.screen == "consent"
+            await s.until(lambda: s.kiosk.idle_banner.isVisible(), timeout=5)
+            await s.until(lambda: s.screen == "home", timeout=5)
+            assert not s.kiosk.idle_banner.isVisible()
+            everything = "\n".join(w.text() for w in s.kiosk.findChildren(QLabel))
+            assert "Nguyễn" not in everything
+            assert any("chạm vào màn hình" in said for said in s.controller.voice.spoken)
+
+        assert store.visit(visit_id).state == "timed_out"
+
+    run(visit())
+
+
+def test_public_services_and_sos_are_placeholders_that_lead_back_home(run, station):
+    async def visit():
+        async with station(OXIMETER) as s:
+            home = s.kiosk.screens["home"]
+            await s.tap(home.services)
+            assert tr("services.soon") in s.texts()
+            await s.shot("15-services", publish=True)
+            await s.tap(s.kiosk.screens["services"].back_button)
+            await s.tap(home.sos)
+            assert tr("sos.title") in s.texts()
+            assert "115" in s.texts()
+            await s.shot("16-sos", publish=True)
+            await s.tap(s.kiosk.screens["sos"].cancel)
+            assert s.screen == "home"
+            assert s.controller.visit is None  # no visit was started
+
+    run(visit())
