@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from PyQt6.QtCore import QEvent, QObject
+from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
@@ -31,6 +31,7 @@ from cabin.ui.identify import CardScanner, IdentifyScreen
 from cabin.ui.measuring import MeasureScreen
 from cabin.ui.results import ConsultScreen, ResultsScreen
 from cabin.ui.screen import Screen
+from cabin.ui.theme import HEADING_PT
 from cabin.ui.widgets import label
 from cabin.voice import Voice
 
@@ -136,9 +137,21 @@ class Kiosk(QWidget):
             screen = kind(self)
             self.screens[screen.name] = screen
             self.stack.addWidget(screen)
+        # The idle warning veils the whole screen: nothing behind it competes for the eye,
+        # and a touch anywhere on it dismisses it.
+        self.idle_overlay = QWidget(self)
+        self.idle_overlay.setObjectName("idle")
+        self.idle_overlay.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.idle_overlay.setStyleSheet("QWidget#idle { background: rgba(255, 255, 255, 225); }")
+        veil = QVBoxLayout(self.idle_overlay)
+        veil.setContentsMargins(80, 40, 80, 40)
         self.idle_banner = label("banner")
-        self.idle_banner.setParent(self)
-        self.idle_banner.hide()
+        self.idle_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idle_banner.setStyleSheet(f"font-size: {HEADING_PT}pt; padding: 40px;")
+        veil.addStretch(1)
+        veil.addWidget(self.idle_banner)
+        veil.addStretch(1)
+        self.idle_overlay.hide()
         self.bridge.idle_warning.connect(self.on_idle_warning)
         self.bridge.visit_ended.connect(self.on_visit_ended)
         self._filter = _TouchFilter(self)
@@ -203,7 +216,7 @@ class Kiosk(QWidget):
 
     def end_visit(self) -> None:
         """Wipe every personal value from every screen and go Home."""
-        self.idle_banner.hide()
+        self.idle_overlay.hide()
         self.idle_banner.clear()
         self.session = Session()  # first: screens redraw from it as they wipe
         for screen in self.screens.values():
@@ -240,15 +253,15 @@ class Kiosk(QWidget):
         visit = self.controller.visit
         if visit is not None and visit.ended is None:
             visit.touch()
-        self.idle_banner.hide()
+        self.idle_overlay.hide()
 
     # --- controller events -----------------------------------------------------------------
 
     def on_idle_warning(self) -> None:
         self.idle_banner.setText(tr("idle.warning", self.lang))
-        self._place_banner()
-        self.idle_banner.show()
-        self.idle_banner.raise_()
+        self.idle_overlay.setGeometry(self.rect())
+        self.idle_overlay.show()
+        self.idle_overlay.raise_()
         self.say(self.idle_banner.text())
 
     def on_visit_ended(self, how: str) -> None:
@@ -257,10 +270,4 @@ class Kiosk(QWidget):
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)
-        self._place_banner()
-
-    def _place_banner(self) -> None:
-        margin = 40
-        width = self.width() - 2 * margin
-        height = max(self.idle_banner.heightForWidth(width), 120)
-        self.idle_banner.setGeometry(margin, margin, width, height)
+        self.idle_overlay.setGeometry(self.rect())

@@ -43,7 +43,7 @@ _RIGHT_PX = 246
 # A wide bar with a big handle: scrolling is by finger, and the bar shows there is more.
 _SCROLLBAR = """
 QScrollBar:vertical { width: 26px; background: #E8EDF2; border-radius: 12px; margin: 0; }
-QScrollBar::handle:vertical { background: #2F4858; min-height: 90px; border-radius: 12px; }
+QScrollBar::handle:vertical { background: #6B7A88; min-height: 90px; border-radius: 12px; }
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }
 QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: none; }
 """

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from PyQt6.QtCore import QPoint, QRect, Qt
 from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QAbstractScrollArea, QLabel, QPushButton, QWidget
@@ -87,8 +87,11 @@ class Station:
         self.saved.append(path)
         target = os.environ.get("CABIN_SCREENSHOTS")
         if publish and target:
+            # A 128-colour palette keeps the published copy small and the text crisp.
             Path(target).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, Path(target) / path.name)
+            with Image.open(path) as image:
+                small = image.convert("RGB").quantize(colors=128)
+                small.save(Path(target) / path.name, optimize=True)
         return path
 
 

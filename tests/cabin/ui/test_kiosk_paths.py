@@ -11,25 +11,29 @@ from cabin.measure import Vital
 from cabin.visit import IdleTimer
 
 OXIMETER = ("oximeter", "sim:cms50d,spo2=97,hr=66")
-CUFF = ("bp", "sim:cuff,sbp=118,dbp=76,hr=66,speed=8,seed=2")
+ECG = ("ecg", "sim:ecg,hr=64,speed=6,fs=250")
 
 
 def test_without_consent_the_results_are_shown_and_nothing_is_sent(run, station, store):
     async def visit():
-        async with station(OXIMETER, CUFF) as s:
+        async with station(OXIMETER, ECG) as s:
             screens = s.kiosk.screens
             await s.tap(screens["home"].health)
             await s.tap(screens["identify"].anonymous)
             await s.tap(screens["consent"].no)
             measure = screens["measure"]
-            await s.tap(measure.choices[Vital.BLOOD_PRESSURE])
+            assert not measure.choices[Vital.BLOOD_PRESSURE].isVisible()  # no cuff here
+            await s.tap(measure.choices[Vital.ECG])
             await s.tap(measure.start)
+            await s.until(lambda: measure.wave.sample_count > 500)
+            await s.shot("17-measuring-ecg", publish=True)
             await s.until(lambda: measure.vital is None, timeout=60)
             await s.tap(measure.results)
 
             results = screens["results"]
-            assert [line.kind for line in results.lines] == ["blood_pressure", "pulse_rate"]
+            assert [line.kind for line in results.lines] == ["heart_rate"]
             assert results.lines[0].colour == "green"
+            assert results.lines[0].value.endswith(" lần/phút")
             assert not results.send.isVisible()
             assert results.finish.isVisible()
             await s.shot("results-no-consent")
@@ -46,7 +50,9 @@ def test_without_consent_the_results_are_shown_and_nothing_is_sent(run, station,
         states = [t.to_state for t in store.transitions(visit_id)]
         assert "send" not in states
         assert states[-2:] == ["goodbye", "completed"]
-        assert {m.kind for m in store.measurements(visit_id)} == {"blood_pressure", "pulse_rate"}
+        (rate,) = store.measurements(visit_id)
+        assert rate.kind == "heart_rate"
+        assert abs(rate.values["heart_rate"] - 64) <= 2
 
     run(visit())
 

@@ -29,7 +29,9 @@ async def measure(station, vital: Vital, shot: str | None = None) -> None:
     await station.tap(screen.choices[vital])
     assert station.kiosk.screens["measure"].vital is vital
     await station.tap(screen.start)
-    await station.until(lambda: screen.wave.sample_count > 50)
+    # Enough signal to see: a few pulses, or the cuff well into its deflation.
+    enough = 1500 if vital is Vital.BLOOD_PRESSURE else 150
+    await station.until(lambda: screen.wave.sample_count > enough)
     if shot:
         await station.shot(shot, publish=True)
     await station.until(lambda: screen.vital is None, timeout=60)

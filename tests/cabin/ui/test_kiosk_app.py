@@ -1,0 +1,52 @@
+"""The kiosk process: store, recovery, hub, controller and window on one qasync loop."""
+
+from __future__ import annotations
+
+import sys
+
+from cabin.cli import open_store
+from cabin.config import load_config
+from cabin.ui.app import display_available, run_kiosk
+from cabin.ui.theme import apply_theme
+
+
+def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp, tmp_path):
+    env = {
+        "CABIN_DATA_DIR": str(tmp_path),
+        "CABIN_DEVICES__ECG": "off",
+        "CABIN_DEVICES__PPG": "off",
+        "CABIN_DEVICES__BP": "off",
+    }
+    config = load_config(env=env)
+    with open_store(config) as store:
+        crashed = store.start_visit(config.station.id, state="identify")
+    seen = []
+
+    async def alongside(hub):
+        seen.append([spec.device_id for spec in hub.specs])
+
+    hook = sys.excepthook
+    try:
+        code = run_kiosk(
+            config,
+            fullscreen=False,
+            seconds=3.0,
+            screenshot=tmp_path / "screen.png",
+            alongside=alongside,
+        )
+    finally:
+        apply_theme(qapp)  # the next tests expect the theme (run_kiosk set the same one)
+    assert code == 0
+    assert sys.excepthook is hook
+    assert seen == [["oximeter"]]
+    assert (tmp_path / "screen.png").stat().st_size > 10_000
+    with open_store(config) as store:
+        assert store.visit(crashed).state == "interrupted"
+
+
+def test_a_display_is_detected_from_the_environment(monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert not display_available()
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert display_available()
