@@ -36,12 +36,12 @@ WINDOW_SIZE = (1280, 800)  # the cabin's panel, and the size the screenshots are
 
 
 def display_available() -> bool:
-    """Whether a screen is attached (X11 or Wayland), or Qt was told where to draw."""
-    return bool(
-        os.environ.get("DISPLAY")
-        or os.environ.get("WAYLAND_DISPLAY")
-        or os.environ.get("QT_QPA_PLATFORM")
-    )
+    """Whether there is a screen to fill: X11 or Wayland, or a Qt platform the operator
+    chose (``eglfs`` on a bare panel, ``vnc`` to watch from afar); ``offscreen`` is none."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform in ("offscreen", "minimal"):
+        return False
+    return bool(platform or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def save_screen(kiosk: Kiosk, path: Path) -> Path:

@@ -50,3 +50,8 @@ def test_a_display_is_detected_from_the_environment(monkeypatch):
     assert not display_available()
     monkeypatch.setenv("DISPLAY", ":0")
     assert display_available()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # as in the tests: no screen
+    assert not display_available()
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "vnc:size=1280x800")  # watched over VNC
+    assert display_available()
