@@ -68,6 +68,9 @@ class HomeScreen(Screen):
         self.refresh()
 
     def on_health(self) -> None:
+        left_open = self.kiosk.controller.visit
+        if left_open is not None and left_open.ended is None:
+            left_open.cancel()  # never inherit a visit someone else left open
         self.kiosk.controller.start_visit()
         self.kiosk.go("identify")
 
