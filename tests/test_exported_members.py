@@ -9,6 +9,7 @@ import pytest
 PACKAGES = [
     "cabin",
     "cabin.store",
+    "cabin.ui",
     "fhir_bridge",
     "hardware",
     "hardware.serial",

@@ -66,7 +66,10 @@ class PacketDriver(SerialDriver):
             key = (int(answer), self._send(ptype, payload))
             self._answers[key] = future
             try:
-                return await asyncio.wait_for(future, self.answer_timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the
+                # cancellation of a hub that closes during the handshake, and hang it.
+                async with asyncio.timeout(self.answer_timeout):
+                    return await future
             except TimeoutError:
                 self._counters["timeouts"] += 1
             finally:

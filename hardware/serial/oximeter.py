@@ -41,7 +41,8 @@ class Cms50dDriver(SerialDriver):
             self._started = loop.create_future()
             self._write(START_COMMAND)
             try:
-                await asyncio.wait_for(self._started, 1.0)
+                async with asyncio.timeout(1.0):  # not wait_for: see frontends._request
+                    await self._started
                 return
             except TimeoutError:
                 self._counters["timeouts"] += 1
