@@ -16,7 +16,6 @@ from cabin.cccd import parse_cccd_qr
 from cabin.config import Config
 from cabin.controller import Controller
 from cabin.measure import Outcome, Vital
-from cabin.store import Store, key_from_config
 from cabin.testident import invented_card_qr
 from cabin.visit import recover
 from hardware.hub import DeviceHub
@@ -40,12 +39,9 @@ def _devices(seed: int) -> list[DeviceSpec]:
 
 async def simulated_visit(config: Config, *, seed: int = 1) -> dict[str, Any]:
     """Run a visit from card to goodbye; returns its summary (no personal data in it)."""
-    key = key_from_config(
-        config.store.key or None,
-        config.store.key_file,
-        keyring_service="cabin-station" if config.store.use_keyring else None,
-    )
-    with Store.open(config.store.path, key=key) as store:
+    from cabin.cli import open_store  # the cli imports this module lazily: no cycle
+
+    with open_store(config) as store:
         recover(store, config.station.id)
         card = parse_cccd_qr(invented_card_qr(random.Random(seed)))
         known = store.find_resident_by_cccd(card.id_number)
