@@ -89,12 +89,15 @@ class KioskConfig:
 
     ``printer`` is the receipt printer's device file; empty means receipts are
     saved as files under the data directory (a station without a printer).
+    ``camera`` reads the card's QR on the Identify screen: ``"sim"`` (a simulated
+    camera), a V4L2 index such as ``"0"``, or empty for none (a QR reader only).
     """
 
     idle_timeout: float = 90.0
     idle_warning: float = 15.0
     fullscreen: bool = True
     printer: str = ""
+    camera: str = "sim"
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,8 @@ def _build(raw: dict[str, Any]) -> Config:
     kiosk = _section(KioskConfig, raw.pop("kiosk", {}), "kiosk")
     if not 0 < kiosk.idle_warning < kiosk.idle_timeout:
         raise ConfigError("must be positive and below idle_timeout", key="kiosk.idle_warning")
+    if kiosk.camera not in ("", "sim") and not kiosk.camera.isdigit():
+        raise ConfigError("must be 'sim', a camera number or empty", key="kiosk.camera")
     logging_ = _section(LoggingConfig, raw.pop("logging", {}), "logging")
     devices = _devices(raw.pop("devices", None))
     if raw:

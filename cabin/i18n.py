@@ -65,6 +65,10 @@ _RAW: dict[str, dict[str, str]] = {
         "Please scan the QR code on your ID card, or type the twelve digits of the card.",
     ),
     "identify.scan": _e("Quét thẻ căn cước", "Scan your ID card"),
+    "identify.scan_hint_camera": _e(
+        "Đưa mã QR (góc trên bên phải của thẻ) lại gần camera, vào giữa khung hình.",
+        "Hold the QR code (top right of the card) up to the camera, in the picture.",
+    ),
     "identify.scan_hint": _e(
         "Đưa mã QR ở góc trên bên phải mặt trước thẻ vào máy quét dưới màn hình.",
         "Hold the QR code (top right of the card's front) under the scanner below the screen.",

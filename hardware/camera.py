@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from cabin.errors import DeviceUnavailable
 
-__all__ = ["Camera", "OpenCvCamera", "SimulatedCamera", "read_qr", "scan_qr"]
+__all__ = ["Camera", "Frame", "OpenCvCamera", "SimulatedCamera", "read_qr", "scan_qr"]
 
 log = logging.getLogger(__name__)
 

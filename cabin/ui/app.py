@@ -20,15 +20,18 @@ from types import TracebackType
 import qasync  # type: ignore[import-untyped]
 from PyQt6.QtWidgets import QApplication
 
+from cabin.card_camera import CardCamera
 from cabin.config import Config
 from cabin.controller import Controller
+from cabin.errors import DeviceUnavailable
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import IdleTimer, recover
 from cabin.voice import Voice
+from hardware.camera import Camera, OpenCvCamera, SimulatedCamera
 from hardware.hub import DeviceHub
 
-__all__ = ["display_available", "run_kiosk", "save_screen"]
+__all__ = ["display_available", "open_camera", "run_kiosk", "save_screen"]
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +121,8 @@ async def _serve(
                 else config.data_dir / "printer.prn",
                 timezone=config.station.timezone,
             )
-            kiosk = Kiosk(controller, settings)
+            camera = open_camera(config.kiosk.camera)
+            kiosk = Kiosk(controller, settings, camera=CardCamera(camera) if camera else None)
             kiosk.start()
             if fullscreen:
                 kiosk.showFullScreen()
@@ -141,7 +145,25 @@ async def _serve(
                 await asyncio.gather(*extra, return_exceptions=True)
                 await kiosk.aclose()
                 kiosk.close()
+                if camera is not None:
+                    camera.close()
     return 0
+
+
+def open_camera(setting: str) -> Camera | None:
+    """The camera the setting names (``"sim"``, a V4L2 index, or empty for none).
+
+    A camera that does not open is logged, and the station goes on with the keypad.
+    """
+    if not setting:
+        return None
+    if setting == "sim":
+        return SimulatedCamera()
+    try:
+        return OpenCvCamera(int(setting))
+    except DeviceUnavailable:
+        log.warning("camera not found; cards can still be typed")
+        return None
 
 
 async def _keep_saving(kiosk: Kiosk, path: Path) -> None:

@@ -9,10 +9,13 @@ going on. Nothing here repeats the card's data in a log.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QObject, pyqtSignal
-from PyQt6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+import cv2
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QImage, QPixmap
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from cabin.cccd import check_id_number, parse_cccd_qr
 from cabin.errors import CardError
@@ -20,6 +23,7 @@ from cabin.i18n import local_date, measurement_text
 from cabin.store import Resident
 from cabin.ui.screen import Screen
 from cabin.ui.widgets import Keypad, label
+from hardware.camera import Frame
 
 if TYPE_CHECKING:
     from cabin.ui.kiosk import Kiosk
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["CardScanner", "IdentifyScreen"]
 
 _DIGITS = 12
+_PREVIEW = (304, 228)  # px: big enough to aim a card by, small beside the keypad
 
 
 class CardScanner(QObject):
@@ -62,6 +67,7 @@ class IdentifyScreen(Screen):
         self.digits = ""
         self.resident: Resident | None = None
         self.first_visit = False
+        self._watch: asyncio.Task[None] | None = None
         kiosk.scanner.scanned.connect(self.on_scanned)
         self._show_problem(None)
         self._show_entry()
@@ -76,13 +82,24 @@ class IdentifyScreen(Screen):
         scan_title = label("strong")
         self.bind(scan_title, "identify.scan")
         scan.addWidget(scan_title)
-        scan_hint = label()
-        self.bind(scan_hint, "identify.scan_hint")
-        scan.addWidget(scan_hint)
+        # A problem takes the hint's place: the column keeps its height on the panel.
+        self.scan_hint = label()
+        has_camera = self.kiosk.camera is not None
+        self.bind(
+            self.scan_hint, "identify.scan_hint_camera" if has_camera else "identify.scan_hint"
+        )
+        scan.addWidget(self.scan_hint)
         self.problem = label("alarm")
         scan.addWidget(self.problem)
+        self.preview = QLabel()
+        self.preview.setObjectName("preview")
+        self.preview.setFixedSize(*_PREVIEW)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("QLabel#preview { background: #202020; }")
+        self.preview.setVisible(has_camera)
+        scan.addWidget(self.preview)
         scan.addStretch(1)
-        self.anonymous = self.action("identify.anonymous", "secondary", height=120)
+        self.anonymous = self.action("identify.anonymous", "secondary", height=100)
         self.anonymous.clicked.connect(self.on_anonymous)
         scan.addWidget(self.anonymous)
         row.addLayout(scan, 1)
@@ -125,10 +142,49 @@ class IdentifyScreen(Screen):
         self._show_entry()
         self.kiosk.say(self.t("identify.say"))
 
+    def leave(self) -> None:
+        self._stop_camera()
+
     def _show_entry(self) -> None:
         self.pages.setCurrentWidget(self.entry)
         self.go_on.hide()
         self._show_digits()
+        if self.kiosk.current() is self:
+            self._start_camera()
+
+    # --- the camera ----------------------------------------------------------------------
+
+    def _start_camera(self) -> None:
+        camera = self.kiosk.camera
+        if camera is None or self._watch is not None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # building the screens, before the loop runs
+        self._watch = self.tasks.spawn(
+            camera.watch(self._show_frame, self.kiosk.scanner.feed), name="card camera"
+        )
+
+    def _stop_camera(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+        self.preview.clear()
+
+    def _show_frame(self, frame: Frame) -> None:
+        # Mirrored, as a resident expects to see themself; the decoder reads the real frame.
+        rgb = cv2.cvtColor(cv2.flip(frame, 1), cv2.COLOR_BGR2RGB)
+        height, width = rgb.shape[:2]
+        data = rgb.tobytes()
+        image = QImage(data, width, height, 3 * width, QImage.Format.Format_RGB888)
+        self.preview.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                *_PREVIEW,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
 
     def _show_digits(self) -> None:
         padded = self.digits.ljust(_DIGITS, "_")
@@ -138,6 +194,7 @@ class IdentifyScreen(Screen):
     def _show_problem(self, key: str | None) -> None:
         self.problem_key = key
         self.problem.setVisible(key is not None)
+        self.scan_hint.setVisible(key is None)
         self.problem.setText(self.t(key) if key else "")
         if key:
             self.kiosk.say(self.t(key))
@@ -152,6 +209,7 @@ class IdentifyScreen(Screen):
         self.resident = resident
         self.welcome.setText(self.t("identify.welcome", name=resident.identity.full_name))
         self.history.setText(self._history(resident))
+        self._stop_camera()
         self.pages.setCurrentWidget(self.found)
         self.go_on.show()
 
@@ -250,4 +308,7 @@ class IdentifyScreen(Screen):
         self.welcome.clear()
         self.history.clear()
         self._show_problem(None)
+        self._stop_camera()
+        if self.kiosk.camera is not None:
+            self.kiosk.camera.forget()
         self._show_entry()

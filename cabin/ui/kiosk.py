@@ -20,6 +20,7 @@ from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
+from cabin.card_camera import CardCamera
 from cabin.controller import Controller
 from cabin.errors import CabinError
 from cabin.i18n import DEFAULT_LANGUAGE, tr
@@ -99,6 +100,8 @@ class Kiosk(QWidget):
         controller: runs the visits (its events drive the screens).
         settings: the station's details.
         scanner: the QR reader (a fresh one, fed by tests or a reader driver, if None).
+        camera: the camera that reads the card's QR on the Identify screen (and shows the
+            resident what it sees); None for a station with only a QR reader.
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class Kiosk(QWidget):
         settings: KioskSettings = KioskSettings(),
         *,
         scanner: CardScanner | None = None,
+        camera: CardCamera | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(settings.station_name)
@@ -118,6 +122,7 @@ class Kiosk(QWidget):
         self._speech: asyncio.Task[None] | None = None
         self.bridge = EventBridge(controller.events, self)
         self.scanner = scanner or CardScanner(self)
+        self.camera = camera
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -205,6 +210,8 @@ class Kiosk(QWidget):
         screen = self.screens[name]
         if isinstance(screen, SosScreen) and self.stack.currentWidget() is not None:
             screen.return_to = self.current().name
+        if self.stack.currentWidget() is not None and self.current() is not screen:
+            self.current().leave()
         self.stack.setCurrentWidget(screen)
         screen.enter()
 

@@ -115,6 +115,9 @@ class Screen(QWidget):
     def enter(self) -> None:
         """The screen is being shown."""
 
+    def leave(self) -> None:
+        """Another screen is about to be shown: stop what only this one needs."""
+
     def refresh(self) -> None:
         """Redraw texts that are not plain catalogue keys (values, names) in the language."""
 

@@ -57,6 +57,7 @@ def test_file_overrides_defaults_and_environment_overrides_the_file(tmp_path):
         ("[devices.ecg]\nmoniker = 'no-scheme'", "devices.ecg.moniker"),
         ("[store]\nuse_keyring = 'maybe'", "store.use_keyring"),
         ("surprise = 1", "surprise"),
+        ("[kiosk]\ncamera = 'the usb one'", "kiosk.camera"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, toml, key):

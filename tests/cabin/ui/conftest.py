@@ -18,12 +18,14 @@ import pytest
 import qasync
 from kiosk_helpers import HOSPITAL, SIZE, Station
 
+from cabin.card_camera import CardCamera
 from cabin.controller import Controller
 from cabin.store import Store, generate_key
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import DEFAULT_TIMER, IdleTimer
 from cabin.voice import Voice, VoiceSettings
+from hardware.camera import Camera
 from hardware.events import DeviceState
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
@@ -57,6 +59,7 @@ def station(qtbot, store: Store, tmp_path: Path):
         timer: IdleTimer = DEFAULT_TIMER,
         tick_seconds: float = 1.0,
         printer: Path | None = tmp_path / "printer.prn",
+        camera: Camera | None = None,
     ) -> AsyncIterator[Station]:
         hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         await hub.start()
@@ -73,7 +76,8 @@ def station(qtbot, store: Store, tmp_path: Path):
             printer=printer,
             goodbye_seconds=0.8,
         )
-        kiosk = Kiosk(controller, settings)
+        card_camera = CardCamera(camera, decode_every=2) if camera is not None else None
+        kiosk = Kiosk(controller, settings, camera=card_camera)
         qtbot.addWidget(kiosk)
         kiosk.resize(*SIZE)
         kiosk.show()

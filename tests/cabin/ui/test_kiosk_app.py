@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from cabin.cli import open_store
 from cabin.config import load_config
-from cabin.ui.app import display_available, run_kiosk
+from cabin.ui.app import display_available, open_camera, run_kiosk
 from cabin.ui.theme import apply_theme
+from hardware.camera import SimulatedCamera
 
 
 def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp, tmp_path):
@@ -55,3 +57,14 @@ def test_a_display_is_detected_from_the_environment(monkeypatch):
     monkeypatch.delenv("DISPLAY")
     monkeypatch.setenv("QT_QPA_PLATFORM", "vnc:size=1280x800")  # watched over VNC
     assert display_available()
+
+
+def test_the_camera_setting_opens_a_simulated_camera_none_or_falls_back_to_the_keypad(caplog):
+    assert isinstance(open_camera("sim"), SimulatedCamera)
+    assert open_camera("") is None
+    # No camera on this machine at index 57: logged, and the keypad remains.
+    with caplog.at_level(logging.WARNING, logger="cabin.ui.app"):
+        assert open_camera("57") is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "camera not found; cards can still be typed"
+    ]

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QLabel
 from cabin.i18n import tr
 from cabin.measure import Vital
 from cabin.visit import IdleTimer
+from hardware.camera import SimulatedCamera
 
 OXIMETER = ("oximeter", "sim:cms50d,spo2=97,hr=66")
 ECG = ("ecg", "sim:ecg,hr=64,speed=6,fs=250")
@@ -114,13 +115,17 @@ def test_every_step_before_send_can_go_back(run, station, store):
 
 
 def test_card_problems_are_explained_in_plain_words(run, station, store):
+    camera = SimulatedCamera(fps=30)
+
     async def visit():
-        async with station(OXIMETER) as s:
+        async with station(OXIMETER, camera=camera) as s:
             await s.tap(s.kiosk.screens["home"].health)
             identify = s.kiosk.screens["identify"]
-            s.kiosk.scanner.feed("https://example.org/not-a-card")
-            assert tr("card.not_cccd") in s.texts()
+            camera.show_card("https://example.org/not-a-card")  # a QR, but not a citizen card
+            await s.until(lambda: tr("card.not_cccd") in s.texts(), timeout=10)
+            assert tr("identify.scan_hint_camera") not in s.texts()  # the problem takes its place
             await s.shot("12-identify-card-problem", publish=True)
+            camera.hide_card()
             for digit in "999152004321":  # there is no province 999
                 await s.tap(identify.keypad.keys[digit])
             assert tr("card.not_cccd") not in s.texts()  # typing clears the old problem

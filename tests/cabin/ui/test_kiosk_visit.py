@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from kiosk_helpers import CARD, CARD_2, HOSPITAL
@@ -11,6 +12,7 @@ from cabin.i18n import tr
 from cabin.measure import Vital
 from cabin.ui.theme import SEVERITY_COLOURS
 from cabin.visit import VisitFlow
+from hardware.camera import SimulatedCamera
 from hardware.driver import utc_now
 
 from PyQt6.QtWidgets import QLabel  # isort: skip
@@ -38,19 +40,30 @@ async def measure(station, vital: Vital, shot: str | None = None) -> None:
 
 
 def test_a_full_visit_in_vietnamese_from_card_scan_to_goodbye(run, station, store, tmp_path):
+    camera = SimulatedCamera(fps=30)
+
     async def visit():
         async with station(
             ("oximeter", "sim:cms50d,spo2=93,hr=72"),
             ("bp", "sim:cuff,sbp=150,dbp=95,hr=70,speed=8,seed=3"),
+            camera=camera,
         ) as s:
             screens = s.kiosk.screens
             await s.shot("01-home", publish=True)
+            assert camera.frames == 0  # the camera looks only while the card is asked for
             await s.tap(screens["home"].health)
             assert s.screen == "identify"
+            preview = screens["identify"].preview
+            await s.until(lambda: not preview.pixmap().isNull(), timeout=5)
+            assert tr("identify.scan_hint_camera") in s.texts()
             await s.shot("02-identify", publish=True)
 
-            s.kiosk.scanner.feed(CARD)
-            assert "Xin chào Nguyễn Thị Thử" in s.texts()
+            camera.show_card(CARD)  # the resident holds the card up to the camera
+            await s.until(lambda: "Xin chào Nguyễn Thị Thử" in s.texts(), timeout=10)
+            assert preview.pixmap().isNull()  # the camera stops once the card is read
+            frames = camera.frames
+            await asyncio.sleep(0.3)
+            assert camera.frames == frames
             assert tr("identify.first_visit") in s.texts()
             await s.shot("03-identify-recognised", publish=True)
             await s.tap(screens["identify"].go_on)
