@@ -83,6 +83,16 @@ _RAW: dict[str, dict[str, str]] = {
         "Đây là lần đầu ông/bà đến trạm. Chúng tôi đã ghi tên ông/bà.",
         "This is your first visit to the station. We have noted your name.",
     ),
+    "trend.higher": _e(
+        "Lần trước ({date}): {value}. Lần này cao hơn.", "Last time ({date}): {value}. Higher now."
+    ),
+    "trend.lower": _e(
+        "Lần trước ({date}): {value}. Lần này thấp hơn.", "Last time ({date}): {value}. Lower now."
+    ),
+    "trend.same": _e(
+        "Lần trước ({date}): {value}. Gần như lần trước.",
+        "Last time ({date}): {value}. About the same.",
+    ),
     "identify.last_visit": _e("Lần đo trước, ngày {date}:", "Last time, on {date}:"),
     "identify.no_values": _e(
         "Lần trước ông/bà chưa đo gì.", "You did not measure anything last time."

@@ -21,6 +21,7 @@ from cabin.cccd import check_id_number, parse_cccd_qr
 from cabin.errors import CardError
 from cabin.i18n import local_date, measurement_text
 from cabin.store import Resident
+from cabin.trend import last_visit
 from cabin.ui.screen import Screen
 from cabin.ui.widgets import Keypad, label
 from hardware.camera import Frame
@@ -216,17 +217,20 @@ class IdentifyScreen(Screen):
     def _history(self, resident: Resident) -> str:
         if self.first_visit:
             return self.t("identify.first_visit")
-        store = self.kiosk.controller.store
         current = self.kiosk.controller.visit
-        for visit in reversed(store.visits_of(resident.id)):
-            if current is not None and visit.id == current.visit_id:
-                continue
-            lines = [self.t("identify.last_visit", date=local_date(visit.started_at))]
-            for m in store.measurements(visit.id):
-                name, value = measurement_text(m.kind, m.values, m.unit, self.lang)
-                lines.append(f"•  {name}: {value}")
-            return "\n".join(lines) if len(lines) > 1 else self.t("identify.no_values")
-        return self.t("identify.first_visit")
+        last = last_visit(
+            self.kiosk.controller.store,
+            resident.id,
+            before=current.visit_id if current is not None else None,
+        )
+        if last is None:
+            return self.t("identify.first_visit")
+        visit, measurements = last
+        lines = [self.t("identify.last_visit", date=local_date(visit.started_at))]
+        for m in measurements:
+            name, value = measurement_text(m.kind, m.values, m.unit, self.lang)
+            lines.append(f"•  {name}: {value}")
+        return "\n".join(lines) if len(lines) > 1 else self.t("identify.no_values")
 
     # --- the resident's actions -----------------------------------------------------------
 

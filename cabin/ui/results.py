@@ -8,7 +8,7 @@ card number (a receipt forgotten in the cabin must not identify anyone).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from cabin.errors import DeviceUnavailable
 from cabin.i18n import local_date, measurement_text, tr
 from cabin.measure import Failure, Kept, Outcome, Vital
 from cabin.receipt import ReceiptLine, qr_image, receipt_bytes, render_receipt, send_to_printer
+from cabin.trend import earlier_value
 from cabin.ui.bridge import async_slot
 from cabin.ui.screen import Screen
 from cabin.ui.widgets import chip_style, label, pil_to_pixmap, set_role
@@ -61,10 +62,18 @@ class ResultLine:
     sentence: str
     call_doctor: bool = False
     emergency: bool = False
+    trend: str = ""  # the last visit's value and how this one compares ("" for none)
 
 
-def result_lines(results: Mapping[Vital, Outcome | Failure], lang: str) -> list[ResultLine]:
-    """The kept values of a visit, one line per kind (an interpreted pulse wins)."""
+def result_lines(
+    results: Mapping[Vital, Outcome | Failure],
+    lang: str,
+    trend: Callable[[Kept], str] | None = None,
+) -> list[ResultLine]:
+    """The kept values of a visit, one line per kind (an interpreted pulse wins).
+
+    ``trend`` says, for a kept value, how it compares with earlier visits.
+    """
     chosen: dict[str, Kept] = {}
     for vital in _ORDER:
         outcome = results.get(vital)
@@ -87,6 +96,7 @@ def result_lines(results: Mapping[Vital, Outcome | Failure], lang: str) -> list[
                 sentence=(meaning.text_vi if lang == "vi" else meaning.text_en) if meaning else "",
                 call_doctor=bool(meaning and meaning.call_doctor),
                 emergency=bool(meaning and meaning.emergency),
+                trend=trend(kept) if trend is not None else "",
             )
         )
     return lines
@@ -167,7 +177,7 @@ class ResultsScreen(Screen):
         self.kiosk.say(" ".join(said))
 
     def refresh(self) -> None:
-        self.lines = result_lines(self.kiosk.session.results, self.lang)
+        self.lines = result_lines(self.kiosk.session.results, self.lang, self._trend)
         self._clear_rows()
         if not self.lines:
             empty = label()
@@ -198,6 +208,26 @@ class ResultsScreen(Screen):
         else:
             self.qr.clear()
 
+    def _trend(self, kept: Kept) -> str:
+        resident_id = self.kiosk.session.resident_id
+        if resident_id is None:
+            return ""
+        visit = self.kiosk.controller.visit
+        earlier = earlier_value(
+            self.kiosk.controller.store,
+            resident_id,
+            kept.kind,
+            kept.values,
+            kept.unit,
+            before=visit.visit_id if visit is not None else None,
+        )
+        if earlier is None:
+            return ""
+        then = earlier.measurement
+        _name, value = measurement_text(then.kind, then.values, then.unit, self.lang)
+        when = local_date(earlier.when, self.kiosk.settings.timezone)
+        return self.t(f"trend.{earlier.change}", date=when, value=value)
+
     def _row(self, line: ResultLine) -> QFrame:
         card = QFrame()
         set_role(card, "card")
@@ -221,6 +251,10 @@ class ResultsScreen(Screen):
             sentence = label()
             sentence.setText(line.sentence)
             grid.addWidget(sentence, 1, 0, 1, 3)
+        if line.trend:
+            trend = label("trend")  # dark grey on the card: 8.5:1, AAA
+            trend.setText(line.trend)
+            grid.addWidget(trend, 2, 0, 1, 3)
         return card
 
     def _clear_rows(self) -> None:

@@ -79,6 +79,7 @@ def stylesheet() -> str:
                              padding: 12px 20px; font-weight: bold; }}
     QLabel[role="alarm"] {{ background: {DANGER}; color: #FFFFFF; border-radius: 12px;
                             padding: 12px 20px; font-weight: bold; }}
+    QLabel[role="trend"] {{ color: #3A4651; }}
     QLabel[role="chip"] {{ border-radius: 12px; padding: 6px 14px; font-weight: bold; }}
     QFrame[role="card"] {{ background: {MUTED}; border-radius: 14px; }}
     QFrame[role="card"] QLabel {{ background: transparent; }}

@@ -8,7 +8,7 @@ from datetime import timedelta
 from kiosk_helpers import CARD, CARD_2, HOSPITAL
 
 from cabin.cccd import parse_cccd_qr
-from cabin.i18n import tr
+from cabin.i18n import local_date, tr
 from cabin.measure import Vital
 from cabin.ui.theme import SEVERITY_COLOURS
 from cabin.visit import VisitFlow
@@ -181,6 +181,12 @@ def test_a_full_visit_in_english_with_a_typed_card_number(run, station, store):
             assert lines["spo2"].colour == "red"
             assert lines["spo2"].sentence.startswith("The oxygen level in your blood is very low")
             assert lines["blood_pressure"].colour == "orange"  # grade 2
+            last_week = local_date(utc_now() - timedelta(days=7))
+            assert lines["blood_pressure"].trend == (
+                f"Last time ({last_week}): 142/91 mmHg. Higher now."
+            )
+            assert lines["blood_pressure"].trend in s.texts()
+            assert lines["spo2"].trend == ""  # not measured last time
             assert SEVERITY_COLOURS["red"][0] in chip_colour(s, "Danger")
             assert SEVERITY_COLOURS["orange"][0] in chip_colour(s, "See a doctor")
             assert tr("results.emergency", "en") in s.texts()
