@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 
-import qasync  # type: ignore[import-untyped]
+import qasync
 from PyQt6.QtWidgets import QApplication
 
 from cabin.card_camera import CardCamera

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-import qasync  # type: ignore[import-untyped]
+import qasync
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from cabin.controller import IdleWarning, Live, StepFinished, UiEvent, VisitEnded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pyqtgraph as pg  # type: ignore[import-untyped]
+import pyqtgraph as pg
 from numpy.typing import NDArray
 from PIL import Image
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
