@@ -178,3 +178,15 @@ def test_status_events_are_frozen():
     with pytest.raises(AttributeError):
         status.state = DeviceState.FAULT  # type: ignore[misc]
     assert not isinstance(status, WaveformChunk)
+
+
+@pytest.mark.parametrize("moniker", ["sim:ppg", "sim:ecg", "sim:cuff", "sim:cms50d"])
+async def test_closing_during_the_handshake_never_hangs(moniker):
+    # A station stopped while its devices are still greeting each other (the kiosk closed
+    # at start-up). Python 3.11's wait_for could swallow that cancellation and hang close().
+    for delay in (0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15):
+        hub = DeviceHub([DeviceSpec("device", moniker)])
+        await hub.start()
+        await asyncio.sleep(delay)
+        async with asyncio.timeout(3):
+            await hub.close()
