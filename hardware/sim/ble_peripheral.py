@@ -25,32 +25,22 @@ glucose meter, for instance, answers Record Access Control Point writes::
             await meter.notify(GLUCOSE_MEASUREMENT, bytes(record))
         await meter.indicate(RACP, bytes(response))
 
-The central side never touches these objects: it sees the instrument only over
-the air, through :mod:`hardware.ble.bumble_backend`.
+The declarations and their hosting live in :mod:`hardware.sim.ble_gatt`; they are
+re-exported here. The central side never touches these objects: it sees the
+instrument only over the air, through :mod:`hardware.ble.bumble_backend`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from bleak.uuids import normalize_uuid_str
 from bumble import hci
-from bumble.att import (
-    ATT_READ_NOT_PERMITTED_ERROR,
-    ATT_UNLIKELY_ERROR_ERROR,
-    ATT_WRITE_NOT_PERMITTED_ERROR,
-    ATT_Error,
-    Attribute,
-    AttributeValue,
-    Bearer,
-)
 from bumble.core import BaseBumbleError
 from bumble.device import (
     AdvertisingEventProperties,
@@ -59,12 +49,7 @@ from bumble.device import (
     Connection,
     Device,
 )
-from bumble.gatt import (
-    GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
-    Characteristic,
-    Descriptor,
-    Service,
-)
+from bumble.gatt import Characteristic, Service
 
 from hardware.ble.bumble_backend.advertising import (
     MAX_EXTENDED_ADVERTISING_DATA,
@@ -73,10 +58,22 @@ from hardware.ble.bumble_backend.advertising import (
     to_bumble_uuid,
 )
 from hardware.ble.bumble_backend.air import VirtualAir
+from hardware.sim.ble_gatt import (
+    MAX_VALUE,
+    GattCharacteristic,
+    GattDescriptor,
+    GattError,
+    GattService,
+    HostedCharacteristic,
+    PropertyName,
+    ReadHandler,
+    WriteHandler,
+)
 
 __all__ = [
     "BlePeripheral",
     "GattCharacteristic",
+    "GattDescriptor",
     "GattError",
     "GattService",
     "PropertyName",
@@ -88,97 +85,8 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-#: Characteristic properties, named as bleak names them.
-PropertyName = Literal["read", "write", "write-without-response", "notify", "indicate"]
-#: Returns a characteristic's current value (called on every read).
-ReadHandler = Callable[[], bytes | Awaitable[bytes]]
-#: Receives the bytes a central wrote; may raise :class:`GattError` to refuse them.
-WriteHandler = Callable[[bytes], Awaitable[None] | None]
-
-_PROPERTY_FLAGS: Mapping[str, Characteristic.Properties] = {
-    "read": Characteristic.Properties.READ,
-    "write": Characteristic.Properties.WRITE,
-    "write-without-response": Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
-    "notify": Characteristic.Properties.NOTIFY,
-    "indicate": Characteristic.Properties.INDICATE,
-}
-#: Longest attribute value ATT allows (Core Vol 3, Part F, 3.2.9).
-_MAX_VALUE = 512
 #: The most a GATT server may negotiate, and the least (Core Vol 3, Part F, 3.2.8).
 _MAX_MTU, _MIN_MTU = 517, 23
-
-
-class GattError(Exception):
-    """Raised by a read or write handler: the central gets an ATT Error Response.
-
-    Args:
-        code: the ATT error code (Core Vol 3, Part F, 3.4.1.1, or a profile's own,
-            0x80-0x9F, or a common profile error, 0xE0-0xFF).
-    """
-
-    def __init__(self, code: int) -> None:
-        if not 0x01 <= code <= 0xFF:
-            raise ValueError(f"ATT error code {code} is outside 0x01..0xFF")
-        super().__init__(f"ATT error 0x{code:02X}")
-        self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class GattCharacteristic:
-    """One characteristic of a simulated service.
-
-    Attributes:
-        uuid: its UUID (16-, 32- or 128-bit string).
-        properties: what a central may do with it.
-        value: the initial value, returned by reads when there is no ``on_read``,
-            and replaced by every accepted write.
-        on_read: computes the value on each read instead.
-        on_write: called with the bytes of each accepted write (after they are
-            stored), before the write is acknowledged; it may raise
-            :class:`GattError` to refuse them.
-        encrypted: reads, writes and subscriptions need an encrypted link (the
-            central must have paired); otherwise the central gets Insufficient
-            Encryption (0x0F).
-    """
-
-    uuid: str
-    properties: tuple[PropertyName, ...]
-    value: bytes = b""
-    on_read: ReadHandler | None = None
-    on_write: WriteHandler | None = None
-    encrypted: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.properties:
-            raise ValueError(f"characteristic {self.uuid} has no properties")
-        unknown = set(self.properties) - set(_PROPERTY_FLAGS)
-        if unknown:
-            raise ValueError(f"characteristic {self.uuid}: unknown properties {sorted(unknown)}")
-        if len(self.value) > _MAX_VALUE:
-            raise ValueError(f"characteristic {self.uuid}: value longer than {_MAX_VALUE} bytes")
-        normalize_uuid_str(self.uuid)  # raises ValueError on a malformed UUID
-
-
-@dataclass(frozen=True, slots=True)
-class GattService:
-    """A primary service and its characteristics, in handle order."""
-
-    uuid: str
-    characteristics: tuple[GattCharacteristic, ...]
-
-    def __post_init__(self) -> None:
-        normalize_uuid_str(self.uuid)
-
-
-class _Characteristic:
-    """A declared characteristic, its bumble attribute, value and subscribers."""
-
-    def __init__(self, spec: GattCharacteristic) -> None:
-        self.spec = spec
-        self.value = bytes(spec.value)
-        self.attribute: Characteristic[bytes] | None = None
-        # Subscribed connections: (notifications on, indications on).
-        self.subscribers: dict[Connection, tuple[bool, bool]] = {}
 
 
 class BlePeripheral:
@@ -223,13 +131,13 @@ class BlePeripheral:
         self._air = air
         self._name = name
         self._services = tuple(services)
-        self._characteristics: dict[str, _Characteristic] = {}
+        self._characteristics: dict[str, HostedCharacteristic] = {}
         for service in self._services:
             for spec in service.characteristics:
                 key = normalize_uuid_str(spec.uuid)
                 if key in self._characteristics:
                     raise ValueError(f"characteristic {spec.uuid} is declared twice")
-                self._characteristics[key] = _Characteristic(spec)
+                self._characteristics[key] = HostedCharacteristic(spec, self._signal)
         advertised = (
             [s.uuid for s in self._services]
             if advertised_services is None
@@ -354,9 +262,17 @@ class BlePeripheral:
 
     def set_value(self, uuid: str, value: bytes) -> None:
         """Replace a characteristic's stored value (what reads return without ``on_read``)."""
-        if len(value) > _MAX_VALUE:
-            raise ValueError(f"value longer than {_MAX_VALUE} bytes")
+        if len(value) > MAX_VALUE:
+            raise ValueError(f"value longer than {MAX_VALUE} bytes")
         self._characteristic(uuid).value = bytes(value)
+
+    def descriptor_value(self, uuid: str, descriptor_uuid: str) -> bytes:
+        """A declared descriptor's stored value."""
+        values = self._characteristic(uuid).descriptor_values
+        try:
+            return values[normalize_uuid_str(descriptor_uuid)]
+        except KeyError:
+            raise KeyError(f"no descriptor {descriptor_uuid} on {uuid}") from None
 
     def is_subscribed(self, uuid: str, *, indications: bool = False) -> bool:
         """Whether a central enabled notifications (or, with ``indications``, indications)."""
@@ -494,7 +410,7 @@ class BlePeripheral:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _characteristic(self, uuid: str) -> _Characteristic:
+    def _characteristic(self, uuid: str) -> HostedCharacteristic:
         try:
             return self._characteristics[normalize_uuid_str(uuid)]
         except KeyError:
@@ -502,9 +418,9 @@ class BlePeripheral:
 
     def _for_sending(
         self, uuid: str, prop: PropertyName
-    ) -> tuple[_Characteristic, Characteristic[bytes]]:
+    ) -> tuple[HostedCharacteristic, Characteristic[bytes]]:
         characteristic = self._characteristic(uuid)
-        if prop not in characteristic.spec.properties or characteristic.attribute is None:
+        if prop not in characteristic.spec.properties:
             raise ValueError(f"characteristic {uuid} does not {prop}")
         return characteristic, characteristic.attribute
 
@@ -516,78 +432,16 @@ class BlePeripheral:
             )
 
     def _build_services(self, device: Device) -> list[Service]:
-        services = []
-        for service in self._services:
-            attributes = [
-                self._build_characteristic(device, self._characteristic(spec.uuid))
-                for spec in service.characteristics
-            ]
-            services.append(Service(to_bumble_uuid(service.uuid), attributes))
-        return services
-
-    def _build_characteristic(
-        self, device: Device, characteristic: _Characteristic
-    ) -> Characteristic[bytes]:
-        spec = characteristic.spec
-        properties = Characteristic.Properties(0)
-        for name in spec.properties:
-            properties |= _PROPERTY_FLAGS[name]
-        permissions = Attribute.Permissions.READABLE | Attribute.Permissions.WRITEABLE
-        if spec.encrypted:
-            permissions |= (
-                Attribute.Permissions.READ_REQUIRES_ENCRYPTION
-                | Attribute.Permissions.WRITE_REQUIRES_ENCRYPTION
+        return [
+            Service(
+                to_bumble_uuid(service.uuid),
+                [
+                    self._characteristic(spec.uuid).build(device.gatt_server)
+                    for spec in service.characteristics
+                ],
             )
-
-        async def read(_connection: Connection) -> bytes:
-            if "read" not in spec.properties:
-                raise ATT_Error(ATT_READ_NOT_PERMITTED_ERROR)
-            if spec.on_read is None:
-                return characteristic.value
-            return bytes(await _call(spec.on_read))
-
-        async def write(_connection: Connection, value: bytes) -> None:
-            if "write" not in spec.properties and "write-without-response" not in spec.properties:
-                raise ATT_Error(ATT_WRITE_NOT_PERMITTED_ERROR)
-            characteristic.value = bytes(value)
-            if spec.on_write is not None:
-                await _call(spec.on_write, bytes(value))
-
-        attribute: Characteristic[bytes] = Characteristic(
-            to_bumble_uuid(spec.uuid),
-            properties,
-            permissions,
-            AttributeValue(read=_answering(read), write=_answering(write)),
-        )
-        if spec.encrypted and {"notify", "indicate"} & set(spec.properties):
-            # Subscribing needs encryption too, as profiles that require bonding
-            # specify; bumble's own CCCD would accept any link.
-            attribute.descriptors = [
-                Descriptor(
-                    GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
-                    Attribute.Permissions.READABLE
-                    | Attribute.Permissions.WRITEABLE
-                    | Attribute.Permissions.WRITE_REQUIRES_ENCRYPTION,
-                    device.gatt_server.make_descriptor_value(attribute),
-                )
-            ]
-        attribute.on(Characteristic.EVENT_SUBSCRIPTION, self._subscription_handler(characteristic))
-        characteristic.attribute = attribute
-        return attribute
-
-    def _subscription_handler(
-        self, characteristic: _Characteristic
-    ) -> Callable[[Bearer, bool, bool], None]:
-        def on_subscription(bearer: Bearer, notify: bool, indicate: bool) -> None:
-            if not isinstance(bearer, Connection):
-                return  # EATT is not enabled on the air's devices
-            if notify or indicate:
-                characteristic.subscribers[bearer] = (notify, indicate)
-            else:
-                characteristic.subscribers.pop(bearer, None)
-            self._signal()
-
-        return on_subscription
+            for service in self._services
+        ]
 
     def _on_connection(self, connection: Connection) -> None:
         lost: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -598,7 +452,7 @@ class BlePeripheral:
                 lost.set_result(reason)
             self._links.pop(connection, None)
             for characteristic in self._characteristics.values():
-                characteristic.subscribers.pop(connection, None)
+                characteristic.forget(connection)
             self._signal()
             if self._readvertise and self._powered and not self._closed:
                 self.spawn(self._start_advertising())
@@ -630,29 +484,3 @@ class BlePeripheral:
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
             logger.error("a task of simulated peripheral %s failed", self._name, exc_info=error)
-
-
-async def _call(handler: Callable[..., Any], *args: Any) -> Any:
-    result = handler(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def _answering(
-    operation: Callable[..., Awaitable[_T]],
-) -> Callable[..., Awaitable[_T]]:
-    """Turn a handler's :class:`GattError` (or crash) into the ATT error bumble answers with."""
-
-    async def answered(*args: Any) -> _T:
-        try:
-            return await operation(*args)
-        except ATT_Error:
-            raise
-        except GattError as exc:
-            raise ATT_Error(exc.code) from exc
-        except Exception as exc:
-            logger.exception("a GATT handler of a simulated peripheral failed")
-            raise ATT_Error(ATT_UNLIKELY_ERROR_ERROR) from exc
-
-    return answered
