@@ -32,6 +32,7 @@ from cabin.store import Store, key_from_config
 from hardware.events import WaveformChunk
 from hardware.hub import DeviceHub, Subscription
 from hardware.monikers import open_device, parse_moniker
+from hardware.sim.serial_device import SerialSimulator
 
 __all__ = ["main", "open_store"]
 
@@ -289,8 +290,10 @@ async def _simulate(config: Config, args: argparse.Namespace) -> int:
                 continue
             device = await open_device(spec)
             opened.append(device)
-            if device.simulator is not None:
+            if isinstance(device.simulator, SerialSimulator):
                 print(f"{spec.device_id}: {device.simulator.path}")
+            elif device.simulator is not None:
+                print(f"{spec.device_id}: {device.simulator.address} (simulated BLE)")
         sys.stdout.flush()
         await asyncio.sleep(args.seconds if args.seconds is not None else 1e9)
     finally:

@@ -57,6 +57,9 @@ class Reading:
         received_at: when the station received it (UTC).
         flags: conditions the device reported (``"finger_out"``, ``"searching"``,
             ``"irregular_pulse"``, ``"body_movement"``...).
+        device_info: what the device said of itself when it measured: ``manufacturer``,
+            ``model``, ``serial``, ``firmware``, ``hardware``, ``software``, ``battery``
+            (percent) for a BLE device; empty when it says nothing.
     """
 
     kind: str
@@ -66,6 +69,7 @@ class Reading:
     received_at: datetime
     device_time: datetime | None = None
     flags: frozenset[str] = frozenset()
+    device_info: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.values:
@@ -75,6 +79,7 @@ class Reading:
             _aware(self.device_time, "device_time")
         values = {name: float(v) for name, v in self.values.items()}
         object.__setattr__(self, "values", MappingProxyType(values))
+        object.__setattr__(self, "device_info", MappingProxyType(dict(self.device_info)))
 
     @property
     def value(self) -> float:
