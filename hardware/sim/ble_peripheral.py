@@ -57,7 +57,7 @@ from hardware.ble.bumble_backend.advertising import (
     encode_advertising_data,
     to_bumble_uuid,
 )
-from hardware.ble.bumble_backend.air import VirtualAir
+from hardware.ble.bumble_backend.air import VirtualAir, settle
 from hardware.sim.ble_gatt import (
     MAX_VALUE,
     GattCharacteristic,
@@ -182,17 +182,19 @@ class BlePeripheral:
         device.add_services(self._build_services(device))
         device.on(Device.EVENT_CONNECTION, self._on_connection)
         legacy = len(self._advertising_data) <= MAX_LEGACY_ADVERTISING_DATA
-        self._advertising_set = await device.create_advertising_set(
-            advertising_parameters=AdvertisingParameters(
-                advertising_event_properties=AdvertisingEventProperties(
-                    is_connectable=True, is_scannable=legacy, is_legacy=legacy
+        self._advertising_set = await settle(
+            device.create_advertising_set(
+                advertising_parameters=AdvertisingParameters(
+                    advertising_event_properties=AdvertisingEventProperties(
+                        is_connectable=True, is_scannable=legacy, is_legacy=legacy
+                    ),
+                    primary_advertising_interval_min=self._interval_ms,
+                    primary_advertising_interval_max=self._interval_ms,
+                    own_address_type=hci.OwnAddressType.RANDOM,
                 ),
-                primary_advertising_interval_min=self._interval_ms,
-                primary_advertising_interval_max=self._interval_ms,
-                own_address_type=hci.OwnAddressType.RANDOM,
-            ),
-            advertising_data=self._advertising_data,
-            auto_start=False,
+                advertising_data=self._advertising_data,
+                auto_start=False,
+            )
         )
         self._powered = True
         await self.advertise()
@@ -294,14 +296,14 @@ class BlePeripheral:
     async def advertise(self) -> None:
         """Start advertising (again); it goes on until connected or :meth:`stop`."""
         self._want_advertising = True
-        await self._start_advertising()
+        await settle(self._start_advertising())
 
     async def stop(self) -> None:
         """Stop advertising; links already up stay up."""
         self._want_advertising = False
         advertising_set = self._advertising_set
         if advertising_set is not None and advertising_set.enabled:
-            await advertising_set.stop()
+            await settle(advertising_set.stop())
 
     async def drop(self) -> None:
         """Lose every link abruptly, as when the instrument goes out of range.
@@ -310,19 +312,21 @@ class BlePeripheral:
         Connection Timeout). The instrument stays on, and advertises again if
         ``readvertise`` is set.
         """
-        await self._disconnect_all(hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR)
+        await settle(self._disconnect_all(hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR))
 
     async def power_off(self) -> None:
         """Switch off: links end (reason 0x15, power off), advertising stops, it leaves the air."""
         if not self._powered:
             return
         self._powered = False
-        await self._disconnect_all(
-            hci.HCI_ErrorCode.REMOTE_DEVICE_TERMINATED_CONNECTION_DUE_TO_POWER_OFF_ERROR
+        await settle(
+            self._disconnect_all(
+                hci.HCI_ErrorCode.REMOTE_DEVICE_TERMINATED_CONNECTION_DUE_TO_POWER_OFF_ERROR
+            )
         )
         advertising_set = self._advertising_set
         if advertising_set is not None and advertising_set.enabled:
-            await advertising_set.stop()
+            await settle(advertising_set.stop())
         self._air.detach(self.device)
         logger.debug("simulated peripheral %s powered off", self.address)
 
@@ -332,7 +336,7 @@ class BlePeripheral:
             return
         self._air.attach(self._device)
         self._powered = True
-        await self._start_advertising()
+        await settle(self._start_advertising())
         logger.debug("simulated peripheral %s powered on", self.address)
 
     # -- notifications ----------------------------------------------------------------------
@@ -455,7 +459,7 @@ class BlePeripheral:
                 characteristic.forget(connection)
             self._signal()
             if self._readvertise and self._powered and not self._closed:
-                self.spawn(self._start_advertising())
+                self.spawn(settle(self._start_advertising()))
 
         connection.once(Connection.EVENT_DISCONNECTION, on_disconnection)
         self._signal()

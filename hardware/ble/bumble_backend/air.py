@@ -28,8 +28,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Awaitable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from bleak.exc import (
     BleakBluetoothNotAvailableError,
@@ -39,6 +40,7 @@ from bleak.exc import (
 from bumble import hci
 from bumble.controller import Controller
 from bumble.core import BaseBumbleError
+from bumble.core import TimeoutError as BumbleTimeoutError
 from bumble.device import Advertisement, Connection, Device, DeviceConfiguration
 from bumble.host import Host
 from bumble.link import LocalLink
@@ -47,9 +49,11 @@ from bumble.transport.common import AsyncPipeSink
 
 from hardware.ble.bumble_backend.advertising import advertisement_data
 
-__all__ = ["VirtualAir"]
+__all__ = ["CENTRAL_ADDRESS", "CENTRAL_MTU", "VirtualAir", "settle"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 _current: VirtualAir | None = None
 
@@ -100,6 +104,29 @@ def _just_works(_connection: Connection) -> PairingConfig:
         bonding=True,
         delegate=PairingDelegate(io_capability=PairingDelegate.NO_OUTPUT_NO_INPUT),
     )
+
+
+async def settle(awaitable: Awaitable[_T]) -> _T:
+    """Await bumble work that must not be cut short by a cancellation.
+
+    bumble's host keeps one HCI command in flight; a task cancelled while it waits
+    for the controller's answer leaves that answer to be taken by the next
+    command, and the host out of step from then on. Commands that the virtual
+    controller answers within a few loop turns therefore run to their end: a
+    cancellation waits for them, then propagates.
+    """
+    task = asyncio.ensure_future(awaitable)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled() and task.exception() is not None:
+            logger.debug("bumble work ended in error after a cancellation: %r", task.exception())
+        raise asyncio.CancelledError
+    return task.result()
 
 
 class VirtualAir:
@@ -161,7 +188,7 @@ class VirtualAir:
         self._link = LocalLink()  # type: ignore[no-untyped-call]  # bumble leaves it untyped
         self._central = self._new_device(self._central_name, CENTRAL_ADDRESS)
         self._central.on(Device.EVENT_ADVERTISEMENT, self._remember_name)
-        await self._central.power_on()
+        await settle(self._central.power_on())
         _current = self
         logger.debug("virtual air open")
 
@@ -175,11 +202,11 @@ class VirtualAir:
             _current = None
         devices = list(self._controllers)
         for device in devices:
-            await self._quiesce(device)
+            await settle(self._quiesce(device))
         for device in devices:
             self._detach(device)
             with contextlib.suppress(BaseBumbleError):
-                await device.power_off()
+                await settle(device.power_off())
         self._controllers.clear()
         self._central = None
         self._link = None
@@ -227,7 +254,7 @@ class VirtualAir:
             self._next_peripheral += 1
             address = f"{_PERIPHERAL_PREFIX}:{number >> 8:02X}:{number & 0xFF:02X}"
         device = self._new_device(name, address)
-        await device.power_on()
+        await settle(device.power_on())
         return device
 
     def detach(self, device: Device) -> None:
@@ -248,10 +275,10 @@ class VirtualAir:
         """Disconnect a peripheral, stop its advertising and take it off the air for good."""
         if device not in self._controllers or device is self._central:
             return
-        await self._quiesce(device)
+        await settle(self._quiesce(device))
         self._detach(device)
         with contextlib.suppress(BaseBumbleError):
-            await device.power_off()
+            await settle(device.power_off())
         del self._controllers[device]
 
     def known_name(self, address: str) -> str | None:
@@ -260,46 +287,59 @@ class VirtualAir:
 
     # -- shared central state, for the backends ---------------------------------
 
-    async def connect(self, address: hci.Address) -> Connection:
+    async def connect(self, address: hci.Address, timeout: float) -> Connection:  # noqa: ASYNC109
         """Connect the central to a peripheral, one connection attempt at a time.
 
-        There is no timeout here: bound the call with :func:`asyncio.timeout`. A
-        cancelled attempt is cancelled in the central's controller too, so the
-        next one is accepted and a late answer does not leave a stray link.
+        bumble times the attempt itself (``timeout``), so that a timed-out attempt
+        is also cancelled in the central's controller; a cancelled caller gets
+        the same clean-up, and a late answer does not leave a stray link.
 
         Args:
             address: the peripheral's address, with its type.
+            timeout: seconds to wait, counting the wait for another attempt to end.
 
         Returns:
             The central's side of the connection.
 
         Raises:
+            TimeoutError: if the peripheral did not answer (it is not advertising).
             BleakError: if the central's controller refused the attempt.
         """
-        async with self._connect_lock:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with asyncio.timeout_at(deadline):
+            await self._connect_lock.acquire()
+        try:
             central = self.central
+            attempt = asyncio.ensure_future(
+                central.connect(address, timeout=max(deadline - loop.time(), 0.001))
+            )
             try:
-                return await central.connect(address, timeout=None)
+                return await asyncio.shield(attempt)
+            except BumbleTimeoutError as exc:
+                raise TimeoutError(f"{address.to_string(False)} did not answer") from exc
             except BaseBumbleError as exc:
                 raise BleakError(f"connecting to {address.to_string(False)} failed: {exc}") from exc
             except asyncio.CancelledError:
-                await asyncio.shield(self._cancel_connection(address))
+                await settle(self._abandon(attempt))
                 raise
             finally:
-                await self._resume_scanning()
+                await settle(self._resume_scanning())
+        finally:
+            self._connect_lock.release()
 
     async def start_scanning(self, *, active: bool = True) -> None:
         """One more scanner wants the central to scan."""
         self._scanners += 1
         self._scan_active = active
         if not self.central.is_scanning:
-            await self.central.start_scanning(active=active)
+            await settle(self.central.start_scanning(active=active))
 
     async def stop_scanning(self) -> None:
         """One scanner less; the central stops scanning when none is left."""
         self._scanners = max(0, self._scanners - 1)
         if self._scanners == 0 and self._central is not None and self._central.is_scanning:
-            await self._central.stop_scanning()
+            await settle(self._central.stop_scanning())
 
     # -- helpers -----------------------------------------------------------------
 
@@ -320,16 +360,18 @@ class VirtualAir:
         self._attached.add(device)
         return device
 
-    async def _cancel_connection(self, address: hci.Address) -> None:
-        # bumble leaves the controller's attempt running when its task is cancelled.
-        central = self.central
+    async def _abandon(self, attempt: asyncio.Future[Connection]) -> None:
+        # Cancel the attempt in the controller; bumble's connect then fails at once.
+        if not attempt.done():
+            with contextlib.suppress(BaseBumbleError):
+                await self.central.send_sync_command(hci.HCI_LE_Create_Connection_Cancel_Command())
+        try:
+            connection = await attempt
+        except BaseBumbleError:
+            return
+        # The peripheral answered before the cancellation: drop that link.
         with contextlib.suppress(BaseBumbleError):
-            await central.send_sync_command(hci.HCI_LE_Create_Connection_Cancel_Command())
-        # The peripheral may have answered just before the cancellation.
-        for connection in list(central.connections.values()):
-            if connection.peer_address == address:
-                with contextlib.suppress(BaseBumbleError):
-                    await connection.disconnect()
+            await connection.disconnect()
 
     def _detach(self, device: Device) -> None:
         if device in self._attached and self._link is not None:

@@ -18,13 +18,13 @@ from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakCharacteristicNotFoundError, BleakError, BleakGATTProtocolError
 from bumble import hci
 from bumble.att import ATT_Error
-from bumble.core import BaseBumbleError
+from bumble.core import UUID, BaseBumbleError
 from bumble.core import TimeoutError as BumbleTimeoutError
 from bumble.device import Connection
 from bumble.gatt_client import CharacteristicProxy
 
 from hardware.ble.bumble_backend.advertising import to_bleak_uuid
-from hardware.ble.bumble_backend.air import CENTRAL_MTU, VirtualAir
+from hardware.ble.bumble_backend.air import CENTRAL_MTU, VirtualAir, settle
 
 __all__ = ["BumbleClient"]
 
@@ -34,6 +34,7 @@ _T = TypeVar("_T")
 
 #: The ATT MTU before any exchange (Core Vol 3, Part F, 3.2.8).
 _DEFAULT_MTU = 23
+_GAP_DEVICE_NAME = UUID.from_16_bits(0x2A00)
 #: Seconds a disconnection may take before the link is considered gone anyway.
 _DISCONNECT_TIMEOUT = 5.0
 
@@ -72,6 +73,7 @@ class BumbleClient(BaseBleakClient):
         )
         self._peer = hci.Address(self.address, hci.Address.RANDOM_DEVICE_ADDRESS)
         self._device_name: str | None = None
+        self._gap_name: str | None = None
         if isinstance(address_or_ble_device, BLEDevice):
             self._device_name = address_or_ble_device.name
             if isinstance(address_or_ble_device.details, hci.Address):
@@ -86,7 +88,13 @@ class BumbleClient(BaseBleakClient):
 
     @property
     def name(self) -> str:
-        """The advertised local name, or the address with dashes when none was heard."""
+        """The peer's name, as BlueZ gives it.
+
+        The GAP Device Name read on connecting, else the name the scanner saw,
+        else the address with dashes.
+        """
+        if self._gap_name:
+            return self._gap_name
         if self._device_name:
             return self._device_name
         air = self._air if self._air is not None else _current_or_none()
@@ -118,11 +126,7 @@ class BumbleClient(BaseBleakClient):
         if self._connection is not None:
             return
         air = self._resolve_air()
-        try:
-            async with asyncio.timeout(self._timeout):
-                connection = await air.connect(self._peer)
-        except TimeoutError:
-            raise TimeoutError(f"{self.address} did not answer within {self._timeout} s") from None
+        connection = await air.connect(self._peer, self._timeout)
         self._connection = connection
         connection.on(Connection.EVENT_DISCONNECTION, self._on_disconnection)
         logger.debug("connected to %s", self.address)
@@ -133,6 +137,7 @@ class BumbleClient(BaseBleakClient):
             elif pair:
                 await self.pair()
             self.services = await self._discover(connection)
+            await self._read_gap_name(connection)
         except BaseException:
             await self._drop(connection)
             raise
@@ -168,7 +173,7 @@ class BumbleClient(BaseBleakClient):
         keystore = air.central.keystore
         if keystore is not None:
             await keystore.delete(str(self._peer))
-            await air.central.refresh_resolving_list()
+            await settle(air.central.refresh_resolving_list())
 
     # -- GATT --------------------------------------------------------------------
 
@@ -277,7 +282,7 @@ class BumbleClient(BaseBleakClient):
 
     async def _encrypt(self, connection: Connection) -> None:
         try:
-            await self._att(connection.encrypt())
+            await self._att(settle(connection.encrypt()))
         except BleakError:
             raise
         except BaseBumbleError as exc:
@@ -318,13 +323,22 @@ class BumbleClient(BaseBleakClient):
         self._proxies = proxies
         return collection
 
+    async def _read_gap_name(self, connection: Connection) -> None:
+        # BlueZ reads the GAP Device Name on connecting and names the device after it.
+        proxies = connection.gatt_client.get_characteristics_by_uuid(_GAP_DEVICE_NAME)
+        if not proxies:
+            return
+        try:
+            value = await self._att(connection.gatt_client.read_value(proxies[0].handle))
+        except BleakGATTProtocolError:
+            return
+        self._gap_name = value.decode("utf-8", errors="replace") or None
+
     async def _drop(self, connection: Connection) -> None:
         if self._connection is not connection:
             return
         try:
-            # A virtual controller that no longer knows the link would never answer.
-            async with asyncio.timeout(_DISCONNECT_TIMEOUT):
-                await connection.disconnect()
+            await settle(_disconnect(connection))
         except (BaseBumbleError, TimeoutError) as exc:
             logger.debug("disconnecting from %s: %r", self.address, exc)
         # bumble reports the disconnection through _on_disconnection; make sure
@@ -346,6 +360,12 @@ class BumbleClient(BaseBleakClient):
                 self._disconnected_callback()
             except Exception:
                 logger.exception("the disconnected callback failed")
+
+
+async def _disconnect(connection: Connection) -> None:
+    # A controller that no longer knew the link would never report its end.
+    async with asyncio.timeout(_DISCONNECT_TIMEOUT):
+        await connection.disconnect()
 
 
 def _property_names(properties: int) -> list[CharacteristicPropertyName]:
