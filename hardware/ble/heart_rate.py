@@ -10,9 +10,9 @@ Supplement; Heart Rate Service 1.0)::
 
 Sensor contact is two bits: SENSOR_CONTACT_SUPPORTED, and
 SENSOR_CONTACT_DETECTED meaningful only with it. Reserved flag bits are
-ignored. RR intervals run to the end of the value, so an odd byte left over
-is a :class:`~cabin.errors.FrameError`; without the RR flag, bytes after the
-announced fields are ignored.
+ignored. RR intervals run to the end of the value: the flag with no
+interval, or an odd byte left over, is a :class:`~cabin.errors.FrameError`;
+without the RR flag, bytes after the announced fields are ignored.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ class HeartRateMeasurement:
         if flags & HeartRateFlags.RR_INTERVALS:
             if r.remaining % 2:
                 r.fail("RR intervals are 2 bytes each", r.offset + r.remaining - 1)
+            rr.append(r.u16("RR interval"))  # the flag announces at least one
             while r.remaining:
                 rr.append(r.u16("RR interval"))
         return r.build(
