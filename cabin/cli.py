@@ -4,6 +4,8 @@
 
     cabin run [--seconds N] [--demo]         the station (devices and a live dashboard)
     cabin devices [--seconds N]              configured devices and their live status
+    cabin devices pair [--add ADDR --id NAME | --remove NAME] [--simulate]
+                                             BLE health devices in range; the allow-list
     cabin record --seconds N --out FILE      every waveform to FILE (.npz, or WFDB records)
     cabin simulate [--seconds N]             only the simulated devices; prints their ports
     cabin config show [--json]               the effective configuration, secrets masked
@@ -78,7 +80,18 @@ def _parser() -> argparse.ArgumentParser:
         help="the touch-screen kiosk (auto: when PyQt6 is installed)",
     )  # fmt: skip
     devices = sub.add_parser("devices", help="configured devices and their live status")
-    devices.add_argument("--seconds", type=float, default=4.0, help="how long to watch")
+    devices.add_argument(
+        "action", nargs="?", choices=("status", "pair"), default="status",
+        help="status (default), or pair: list BLE health devices in range, add or remove one",
+    )  # fmt: skip
+    devices.add_argument("--seconds", type=float, default=4.0, help="how long to watch or scan")
+    devices.add_argument("--add", metavar="ADDRESS", help="pair: bond with this device, list it")
+    devices.add_argument("--id", metavar="NAME", help="pair: the station's name for it")
+    devices.add_argument("--remove", metavar="NAME", help="pair: take a device off the list")
+    devices.add_argument(
+        "--simulate", action="store_true",
+        help="pair: on a virtual air with simulated instruments (writes nothing)",
+    )  # fmt: skip
     record = sub.add_parser("record", help="record every waveform to a file")
     record.add_argument("--seconds", type=float, required=True)
     record.add_argument("--out", type=Path, required=True, help=".npz, or a WFDB record name")
@@ -254,6 +267,10 @@ class _LiveView:
 
 
 async def _devices(config: Config, args: argparse.Namespace) -> int:
+    if args.action == "pair":
+        from cabin.devices_pair import pair_command  # bleak only when pairing
+
+        return await pair_command(config, args)
     specs = config.device_specs()
     table = DeviceTable([s.device_id for s in specs])
     async with DeviceHub(specs) as hub:

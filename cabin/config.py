@@ -24,6 +24,7 @@ from cabin.errors import ConfigError
 from hardware.monikers import DeviceSpec, parse_moniker
 
 __all__ = [
+    "ALLOWLIST_FILE",
     "Config",
     "DeviceConfig",
     "HospitalConfig",
@@ -32,8 +33,12 @@ __all__ = [
     "Secret",
     "StationConfig",
     "StoreConfig",
+    "load_allowlist",
     "load_config",
 ]
+
+#: The BLE allow-list's file in the data directory, written by ``cabin devices pair``.
+ALLOWLIST_FILE = "ble-devices.toml"
 
 ENV_PREFIX = "CABIN_"
 
@@ -199,10 +204,30 @@ def _build(raw: dict[str, Any]) -> Config:
     if kiosk.camera not in ("", "sim") and not kiosk.camera.isdigit():
         raise ConfigError("must be 'sim', a camera number or empty", key="kiosk.camera")
     logging_ = _section(LoggingConfig, raw.pop("logging", {}), "logging")
-    devices = _devices(raw.pop("devices", None))
+    # The technician's allow-list of BLE devices adds to the defaults; the file and the
+    # environment still win for a name they set.
+    configured = raw.pop("devices", None)
+    paired = load_allowlist(data_dir / ALLOWLIST_FILE)
+    if paired:
+        configured = {**paired, **(configured if isinstance(configured, dict) else {})}
+    devices = _devices(configured)
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
     return Config(data_dir, station, store, hospital, kiosk, logging_, devices)
+
+
+def load_allowlist(path: Path) -> dict[str, dict[str, Any]]:
+    """The devices on a BLE allow-list file (see :mod:`cabin.pairing`); empty without one."""
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from exc
+    devices = raw.get("devices", {})
+    if not isinstance(devices, dict) or not all(isinstance(v, dict) for v in devices.values()):
+        raise ConfigError(f"{path.name} must hold [devices.<name>] tables", key="devices")
+    return {str(name): dict(body) for name, body in devices.items()}
 
 
 def _devices(raw: Any) -> dict[str, DeviceConfig]:

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 
@@ -62,7 +63,7 @@ from hardware.ble.uuids import uuid16, uuid128
 from hardware.driver import Clock, Emit, utc_now
 from hardware.events import DeviceState, DeviceStatus, Reading
 
-__all__ = ["BleDriver"]
+__all__ = ["BleDriver", "find_by_address"]
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,7 @@ class BleDriver:
             raise DeviceUnavailable(_reason(exc), device_id=self.device_id) from exc
 
     async def _connection(self) -> None:
-        if self.scanner_backend is None:  # bleak's typing wants no backend key at all then
-            device = await BleakScanner.find_device_by_address(
-                self.address, timeout=self.scan_timeout
-            )
-        else:
-            device = await BleakScanner.find_device_by_address(
-                self.address, timeout=self.scan_timeout, backend=self.scanner_backend
-            )
+        device = await find_by_address(self.address, self.scan_timeout, self.scanner_backend)
         if device is None:
             raise DeviceUnavailable("not in range", device_id=self.device_id)
         lost = asyncio.Event()
@@ -333,6 +327,15 @@ class BleDriver:
 
     def _status(self, state: DeviceState, reason: str) -> None:
         self._emit(DeviceStatus(self.device_id, state, self._clock(), reason, self.counters))
+
+
+async def find_by_address(
+    address: str, seconds: float, backend: type[BaseBleakScanner] | None = None
+) -> BLEDevice | None:
+    """Scan until the device with this address advertises (None after ``seconds``)."""
+    if backend is None:  # bleak's typing wants no backend key at all then
+        return await BleakScanner.find_device_by_address(address, timeout=seconds)
+    return await BleakScanner.find_device_by_address(address, timeout=seconds, backend=backend)
 
 
 def _is16(uuid: str) -> bool:
