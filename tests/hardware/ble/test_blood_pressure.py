@@ -68,7 +68,8 @@ def test_kpa_measurement_keeps_the_exponent():
     )
     assert m.status is not None
     assert m.status.pulse_rate_range is PulseRateRange.BELOW_LOWER_LIMIT
-    assert m.time_stamp is None and m.user_id is None
+    assert m.time_stamp is None
+    assert m.user_id is None
     assert bytes(m) == BPM_KPA
 
 

@@ -30,7 +30,8 @@ def test_published_vectors():
     assert HeartRateMeasurement.from_bytes(HRM_SIMPLE) == HeartRateMeasurement(85)
     no_contact = HeartRateMeasurement.from_bytes(HRM_NO_CONTACT)
     assert no_contact.heart_rate == 255
-    assert no_contact.sensor_contact_supported and not no_contact.sensor_contact_detected
+    assert no_contact.sensor_contact_supported
+    assert not no_contact.sensor_contact_detected
     small = HeartRateMeasurement.from_bytes(HRM_UINT8)
     assert small == HeartRateMeasurement(85, True, True, 50, (33,))
     assert small.rr_intervals_s == (33 / 1024,)

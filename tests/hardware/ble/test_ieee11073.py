@@ -172,7 +172,7 @@ def test_float_holds_a_24_bit_mantissa():
 
 
 def test_raw_values_outside_the_field_width_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="16 bits"):
         decode_sfloat(0x10000)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="32 bits"):
         decode_float(-1)

@@ -49,12 +49,12 @@ def test_every_spelling_of_a_uuid_gives_its_16_bit_number(value):
     ],
 )
 def test_what_is_not_a_16_bit_uuid_raises_value_error(value):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"UUID|bool"):
         uuid16(value)
 
 
 def test_uuid128_refuses_numbers_beyond_16_bits():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"0\.\.0xFFFF"):
         uuid128(0x10000)
 
 
