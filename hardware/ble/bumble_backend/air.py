@@ -16,10 +16,14 @@ open at a time. So drivers, which only ever write
 ``BleakClient(device, backend=backend)``, run unchanged on BlueZ and here::
 
     async with VirtualAir() as air:
-        thermometer = await air.add_peripheral("Thermometer")
-        ...
-        async with BleakClient(address, backend=BumbleClient) as client:
-            ...
+        thermometer = BlePeripheral(air, "Thermometer", services)  # hardware.sim
+        async with thermometer:
+            async with BleakClient(thermometer.address, backend=BumbleClient) as client:
+                ...
+
+An explicit ``air=`` keyword also reaches the backends (bleak passes unknown
+keyword arguments through), e.g. ``BleakClient(address, backend=BumbleClient,
+air=air)``; drivers never need it.
 """
 
 from __future__ import annotations
@@ -185,11 +189,16 @@ class VirtualAir:
             return
         if _current is not None:
             raise RuntimeError("another VirtualAir is already open")
-        self._link = LocalLink()  # type: ignore[no-untyped-call]  # bumble leaves it untyped
-        self._central = self._new_device(self._central_name, CENTRAL_ADDRESS)
-        self._central.on(Device.EVENT_ADVERTISEMENT, self._remember_name)
-        await settle(self._central.power_on())
         _current = self
+        try:
+            self._link = LocalLink()  # type: ignore[no-untyped-call]  # bumble leaves it untyped
+            self._central = self._new_device(self._central_name, CENTRAL_ADDRESS)
+            self._central.on(Device.EVENT_ADVERTISEMENT, self._remember_name)
+            await settle(self._central.power_on())
+        except BaseException:
+            _current = None
+            self._central = None
+            raise
         logger.debug("virtual air open")
 
     async def close(self) -> None:

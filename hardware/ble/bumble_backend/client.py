@@ -15,7 +15,12 @@ from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
-from bleak.exc import BleakCharacteristicNotFoundError, BleakError, BleakGATTProtocolError
+from bleak.exc import (
+    BleakCharacteristicNotFoundError,
+    BleakDeviceNotFoundError,
+    BleakError,
+    BleakGATTProtocolError,
+)
 from bumble import hci
 from bumble.att import ATT_Error
 from bumble.core import UUID, BaseBumbleError
@@ -71,13 +76,13 @@ class BumbleClient(BaseBleakClient):
         super().__init__(
             address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout
         )
-        self._peer = hci.Address(self.address, hci.Address.RANDOM_DEVICE_ADDRESS)
+        self._known_peer: hci.Address | None = None
         self._device_name: str | None = None
         self._gap_name: str | None = None
         if isinstance(address_or_ble_device, BLEDevice):
             self._device_name = address_or_ble_device.name
             if isinstance(address_or_ble_device.details, hci.Address):
-                self._peer = address_or_ble_device.details
+                self._known_peer = address_or_ble_device.details
         self._requested_services = services
         self._air = air
         self._connection: Connection | None = None
@@ -121,6 +126,7 @@ class BumbleClient(BaseBleakClient):
 
         Raises:
             TimeoutError: if the peripheral did not answer within the timeout.
+            BleakDeviceNotFoundError: if the address is not a Bluetooth address.
             BleakError: if the link failed or dropped while being set up.
         """
         if self._connection is not None:
@@ -245,6 +251,16 @@ class BumbleClient(BaseBleakClient):
 
     def _resolve_air(self) -> VirtualAir:
         return self._air if self._air is not None else VirtualAir.current()
+
+    @property
+    def _peer(self) -> hci.Address:
+        # The air's instruments all use static random addresses.
+        if self._known_peer is None:
+            try:
+                self._known_peer = hci.Address(self.address, hci.Address.RANDOM_DEVICE_ADDRESS)
+            except (ValueError, BaseBumbleError) as exc:
+                raise BleakDeviceNotFoundError(self.address, "not a Bluetooth address") from exc
+        return self._known_peer
 
     def _require_connection(self) -> Connection:
         if self._connection is None:

@@ -117,9 +117,10 @@ class BumbleScanner(BaseBleakScanner):
             or (data.local_name or "").startswith(self._pattern)
         ):
             return
-        device = self.create_or_update_device(
-            address, address, data.local_name, advertisement.address, data
-        )
+        name = data.local_name
+        if name is None and self._scanning_on is not None:
+            name = self._scanning_on.known_name(address)  # heard before, as BlueZ remembers
+        device = self.create_or_update_device(address, address, name, advertisement.address, data)
         try:
             self.call_detection_callbacks(device, data)
         except Exception:
