@@ -60,18 +60,18 @@ __all__ = [
     "GlucoseContextFlags",
     "GlucoseFeature",
     "GlucoseFlags",
+    "GlucoseHealth",
     "GlucoseMeasurement",
     "GlucoseMeasurementContext",
     "GlucoseSensorStatus",
     "GlucoseSupport",
+    "GlucoseTester",
     "GlucoseType",
     "GlucoseUnit",
-    "Health",
     "Meal",
     "MedicationId",
     "MedicationUnit",
     "SampleLocation",
-    "Tester",
 ]
 
 
@@ -268,7 +268,7 @@ class Meal(OpenIntEnum):
     BEDTIME = 5
 
 
-class Tester(OpenIntEnum):
+class GlucoseTester(OpenIntEnum):
     """Who took the sample (a nibble; 0 and 4..14 reserved)."""
 
     SELF = 1
@@ -277,7 +277,7 @@ class Tester(OpenIntEnum):
     NOT_AVAILABLE = 15
 
 
-class Health(OpenIntEnum):
+class GlucoseHealth(OpenIntEnum):
     """The tested person's state (a nibble; 0 and 6..14 reserved)."""
 
     MINOR_HEALTH_ISSUES = 1
@@ -341,8 +341,8 @@ class GlucoseMeasurementContext:
     carbohydrate_id: CarbohydrateId | None = None
     carbohydrate: Decimal | None = None
     meal: Meal | None = None
-    tester: Tester | None = None
-    health: Health | None = None
+    tester: GlucoseTester | None = None
+    health: GlucoseHealth | None = None
     exercise_duration: int | None = None
     exercise_intensity: int | None = None
     medication_id: MedicationId | None = None
@@ -388,7 +388,7 @@ class GlucoseMeasurementContext:
             meal = Meal(r.u8("meal"))
         if flags & GlucoseContextFlags.TESTER_HEALTH:
             nibbles = r.u8("tester-health")
-            tester, health = Tester(nibbles & 0x0F), Health(nibbles >> 4)
+            tester, health = GlucoseTester(nibbles & 0x0F), GlucoseHealth(nibbles >> 4)
         if flags & GlucoseContextFlags.EXERCISE:
             duration = r.u16("exercise duration")
             intensity = r.u8("exercise intensity")
