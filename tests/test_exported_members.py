@@ -12,6 +12,7 @@ PACKAGES = [
     "cabin.ui",
     "fhir_bridge",
     "hardware",
+    "hardware.ble",
     "hardware.serial",
     "hardware.sim",
     "services",
