@@ -5,6 +5,16 @@ Every characteristic value is a frozen dataclass with ``from_bytes`` (raising
 ``__bytes__`` (so simulators send a device's real bytes); :func:`parse` picks
 the class from the characteristic's UUID. Nothing here does I/O.
 
+Conventions of the parsers: IEEE 11073 numbers are :class:`~decimal.Decimal`
+with the device's own exponent, so bytes round-trip exactly; a special value
+(NaN, NRes, infinities) or an unsuccessful measurement is ``None``; units are
+UCUM strings (``mm[Hg]``, ``/min``, ``Cel``, ``kg``...). Reserved flag bits
+and bytes after the fields the flags announce are ignored, as the
+specifications ask of a collector; reserved status bits and unknown codes are
+kept. A malformed payload raises :class:`~cabin.errors.FrameError` naming the
+characteristic, field, offset and length; an unknown UUID raises
+:class:`UnknownCharacteristic`, a ``LookupError``.
+
 Modules:
 
 - :mod:`hardware.ble.uuids`: assigned numbers of the services and characteristics;

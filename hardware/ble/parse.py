@@ -142,12 +142,15 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def parse(uuid: str | int, payload: bytes | bytearray | memoryview) -> CharacteristicValue:
+def parse(
+    uuid: str | int | uuid_module.UUID, payload: bytes | bytearray | memoryview
+) -> CharacteristicValue:
     """Decode a characteristic value.
 
     Args:
         uuid: the characteristic: the 128-bit UUID string bleak reports (any
-            case), a 16-bit assigned number, or its hex digits (``"2a35"``).
+            case), a :class:`uuid.UUID`, a 16-bit assigned number, or its hex
+            digits (``"2a35"``).
         payload: the value's bytes as read or notified.
 
     Returns:
