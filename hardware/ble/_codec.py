@@ -5,10 +5,12 @@ Private: the public surface is each module's message classes.
 
 from __future__ import annotations
 
+import decimal
 import enum
 import struct
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from typing import NoReturn, ParamSpec, Self, TypeVar
 
 from cabin.errors import FrameError
@@ -17,6 +19,7 @@ from hardware.ble import ieee11073
 P = ParamSpec("P")
 T = TypeVar("T")
 
+_EXACT = decimal.Context(prec=64)  # never rounds, whatever the caller's context
 _U16 = struct.Struct("<H")
 _S16 = struct.Struct("<h")
 _U32 = struct.Struct("<I")
@@ -188,16 +191,16 @@ def check_fixed(name: str, value: Decimal | None, step: Decimal, high: int) -> N
         return
     if not value.is_finite():
         raise ValueError(f"{name} must be finite")
-    count = value / step
-    if count != count.to_integral_value() or not 0 <= count <= high:
+    count = Fraction(value) / Fraction(step)
+    if count.denominator != 1 or not 0 <= count <= high:
         raise ValueError(f"{name} must be a multiple of {step} within 0..{high * step}")
 
 
 def to_fixed(value: Decimal, step: Decimal) -> int:
     """The raw count of ``step`` in ``value`` (checked beforehand by :func:`check_fixed`)."""
-    return int(value / step)
+    return int(Fraction(value) / Fraction(step))
 
 
 def from_fixed(raw: int, step: Decimal) -> Decimal:
     """``raw`` counts of ``step`` as a Decimal with the step's number of decimals."""
-    return raw * step
+    return _EXACT.multiply(raw, step)

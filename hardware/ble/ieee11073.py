@@ -29,6 +29,7 @@ Encoding ``None`` gives NaN.
 
 from __future__ import annotations
 
+import decimal
 import enum
 import math
 from decimal import Decimal
@@ -42,6 +43,10 @@ __all__ = [
     "float_special",
     "sfloat_special",
 ]
+
+
+# Arithmetic that never rounds, whatever the caller's decimal context.
+_EXACT = decimal.Context(prec=64)
 
 
 class SpecialValue(enum.Enum):
@@ -97,7 +102,7 @@ class _Format:
         mantissa, exponent = self.split(raw)
         if raw in self.specials:
             return None
-        return Decimal(mantissa).scaleb(exponent)
+        return Decimal(mantissa).scaleb(exponent, context=_EXACT)
 
     def encode(self, value: Decimal | float | SpecialValue | None) -> int:
         if value is None:

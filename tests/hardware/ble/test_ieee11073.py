@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 from decimal import Decimal
 
@@ -176,3 +177,9 @@ def test_raw_values_outside_the_field_width_are_refused():
         decode_sfloat(0x10000)
     with pytest.raises(ValueError, match="32 bits"):
         decode_float(-1)
+
+
+def test_decoding_does_not_depend_on_the_callers_decimal_context():
+    with decimal.localcontext(prec=2):
+        assert decode_float(0xFD7FFFFD) == Decimal("8388.605")
+        assert str(decode_sfloat(0xF4B0)) == "120.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import itertools
 from decimal import Decimal
 
@@ -128,3 +129,12 @@ def test_feature_truncated_and_overlapping():
             WeightScaleFeature.from_bytes(bytes(n))
     with pytest.raises(ValueError, match="resolutions"):
         WeightScaleFeature(WeightScaleSupport(1 << 3))
+
+
+def test_resolution_is_checked_exactly_whatever_the_decimal_context():
+    with pytest.raises(ValueError, match="weight"):
+        WeightMeasurement(Decimal("70.5000000000000000000000000000001"))
+    with decimal.localcontext(prec=2):
+        m = WeightMeasurement.from_bytes(bytes.fromhex("00 1437"))
+        assert m.weight == Decimal("70.500")
+        assert bytes(m) == bytes.fromhex("00 1437")
