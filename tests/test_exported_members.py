@@ -13,6 +13,7 @@ PACKAGES = [
     "fhir_bridge",
     "hardware",
     "hardware.ble",
+    "hardware.ble.bumble_backend",
     "hardware.serial",
     "hardware.sim",
     "services",
