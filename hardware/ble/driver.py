@@ -131,6 +131,7 @@ class BleDriver:
         # timed readings already passed on (a stored record may also arrive live).
         self._last_sequence: int | None = None
         self._seen: set[tuple[object, ...]] = set()
+        self._sequences: set[int] = set()
         self._garbage_logged = False
         self._pending_glucose: GlucoseMeasurement | None = None
         self._racp_answers: asyncio.Queue[RacpResponse] = asyncio.Queue()
@@ -292,10 +293,17 @@ class BleDriver:
         meal: GlucoseMeasurementContext | None,
         context: ReadingContext,
     ) -> None:
-        self._last_sequence = measurement.sequence_number
+        # A meter numbers its records: that, not the time (to the second), tells one
+        # reported twice (stored, then again after a reconnection) from two taken together.
+        sequence = measurement.sequence_number
+        self._last_sequence = sequence
+        if sequence in self._sequences:
+            self._counters["duplicates"] += 1
+            return
+        self._sequences.add(sequence)
         reading = glucose_reading(measurement, meal, context)
         if reading is not None:
-            self._pass_on(reading)
+            self._pass_on(reading, by_time=False)
 
     def _flush_glucose(self, context: ReadingContext | None = None) -> None:
         # A measurement whose promised context never came still counts, without it.
@@ -308,8 +316,8 @@ class BleDriver:
                 context or ReadingContext(self.device_id, now, self.timezone, self.device_info),
             )
 
-    def _pass_on(self, reading: Reading) -> None:
-        if reading.device_time is not None:
+    def _pass_on(self, reading: Reading, *, by_time: bool = True) -> None:
+        if by_time and reading.device_time is not None:
             key = (reading.kind, reading.device_time, tuple(sorted(reading.values.items())))
             if key in self._seen:
                 self._counters["duplicates"] += 1
