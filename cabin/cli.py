@@ -239,6 +239,8 @@ class _LiveView:
 
         self.title = title
         self.console = Console()
+        if not self.console.is_terminal:  # a log or a pipe: one row per device, unwrapped
+            self.console = Console(width=160)
         self.live: Live | None = None
         if self.console.is_terminal:
             self.live = Live(console=self.console, refresh_per_second=4)
@@ -251,7 +253,7 @@ class _LiveView:
 
         view = Table(title=self.title)
         for column in ("device", "state", "rate", "latest values", "faults"):
-            view.add_column(column)
+            view.add_column(column, no_wrap=column != "latest values")
         for line in table.lines():
             view.add_row(*(Text(cell) for cell in line))  # device text is not markup
         if self.live is not None:
@@ -280,8 +282,8 @@ async def _devices(config: Config, args: argparse.Namespace) -> int:
             await _drain(events, table, args.seconds)
     for spec, line in zip(specs, table.lines(), strict=True):
         device_id, state, rate, values, faults = line
-        print(f"{device_id:10} {spec.moniker:36} {state:28} {rate:>9}  {faults}")
-        print(f"{'':10} {values}")
+        print(f"{device_id:16} {spec.moniker:40} {state:28} {rate:>9}  {faults}")
+        print(f"{'':16} {values}")
     return 0
 
 

@@ -124,6 +124,14 @@ def _default_devices() -> dict[str, DeviceConfig]:
         "ecg": DeviceConfig("sim:ecg"),
         "ppg": DeviceConfig("sim:ppg"),
         "bp": DeviceConfig("sim:cuff"),
+        # One simulated instrument of each BLE health profile, measuring now and then,
+        # read by the real BLE driver through bleak on the virtual air.
+        "ble_cuff": DeviceConfig("sim:ble-bp,every=45"),
+        "ble_oximeter": DeviceConfig("sim:ble-plx,every=40,records=2"),
+        "ble_thermometer": DeviceConfig("sim:ble-thermo,every=50"),
+        "ble_scale": DeviceConfig("sim:ble-scale,every=60"),
+        "ble_glucose": DeviceConfig("sim:ble-glucose,every=55,records=3"),
+        "ble_hr": DeviceConfig("sim:ble-hr,every=5"),
     }
 
 
