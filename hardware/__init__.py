@@ -1,7 +1,9 @@
 """Device drivers and their simulators; they yield frozen events and compute nothing clinical.
 
-Subpackages: :mod:`hardware.serial` (serial protocols and drivers) and
-:mod:`hardware.sim` (signal models and device simulators on ptys).
+Subpackages: :mod:`hardware.serial` (serial protocols and drivers),
+:mod:`hardware.ble` (Bluetooth LE health profiles: parsers, the driver, and a bleak
+backend on bumble for simulation) and :mod:`hardware.sim` (signal models, device
+simulators on ptys, and simulated BLE instruments on a virtual air).
 """
 
 from hardware.driver import Driver, Emit

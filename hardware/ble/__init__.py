@@ -1,4 +1,4 @@
-"""Bluetooth LE health devices: pure parsers of the Bluetooth SIG health profiles.
+"""Bluetooth LE health devices: the profiles' parsers, and the driver that reads them.
 
 Every characteristic value is a frozen dataclass with ``from_bytes`` (raising
 :class:`~cabin.errors.FrameError` on bytes that do not decode) and
@@ -32,6 +32,12 @@ Modules:
   and pulse oximeter.
 - :mod:`hardware.ble.device_info`: Battery (0x180F) and Device Information (0x180A).
 - :mod:`hardware.ble.parse`: :func:`parse` and the registry of parsers.
+- :mod:`hardware.ble.profiles`: which characteristics of which service the station follows.
+- :mod:`hardware.ble.readings`: decoded measurements as the hub's Readings (station units,
+  UTC device times, flags).
+- :mod:`hardware.ble.driver`: :class:`BleDriver`, one allow-listed device through bleak.
+- :mod:`hardware.ble.bumble_backend`: a bleak backend on bumble's virtual air, for tests
+  and the simulated station.
 """
 
 from hardware.ble.blood_pressure import (
@@ -67,6 +73,7 @@ from hardware.ble.device_info import (
     SoftwareRevision,
     SystemId,
 )
+from hardware.ble.driver import BleDriver, find_by_address
 from hardware.ble.glucose import (
     CarbohydrateId,
     GlucoseContextFlags,
@@ -106,6 +113,7 @@ from hardware.ble.parse import (
     UnknownCharacteristic,
     parse,
 )
+from hardware.ble.profiles import PROFILES, Profile, profile_for_services
 from hardware.ble.pulse_oximeter import (
     PlxContinuousFlags,
     PlxContinuousMeasurement,
@@ -128,6 +136,7 @@ from hardware.ble.racp import (
     RacpResponseCode,
     racp_from_bytes,
 )
+from hardware.ble.readings import ReadingContext, glucose_reading, to_readings
 from hardware.ble.thermometer import (
     IntermediateTemperature,
     TemperatureFlags,
@@ -157,6 +166,7 @@ __all__ = [
     "AdjustReason",
     "BASE_UUID",
     "BatteryLevel",
+    "BleDriver",
     "BloodPressureFeature",
     "BloodPressureFlags",
     "BloodPressureMeasurement",
@@ -198,6 +208,7 @@ __all__ = [
     "MedicationUnit",
     "ModelNumber",
     "PARSERS",
+    "PROFILES",
     "PlxContinuousFlags",
     "PlxContinuousMeasurement",
     "PlxDeviceStatus",
@@ -207,6 +218,7 @@ __all__ = [
     "PlxSpotCheckMeasurement",
     "PlxSupport",
     "PressureUnit",
+    "Profile",
     "PulseRateRange",
     "RacpFilterType",
     "RacpMessage",
@@ -216,6 +228,7 @@ __all__ = [
     "RacpRequest",
     "RacpResponse",
     "RacpResponseCode",
+    "ReadingContext",
     "SampleLocation",
     "SensorLocation",
     "SerialNumber",
@@ -240,10 +253,14 @@ __all__ = [
     "decode_sfloat",
     "encode_float",
     "encode_sfloat",
+    "find_by_address",
     "float_special",
+    "glucose_reading",
     "parse",
+    "profile_for_services",
     "racp_from_bytes",
     "sfloat_special",
+    "to_readings",
     "uuid128",
     "uuid16",
 ]

@@ -9,10 +9,30 @@ The simulators play them to a real driver over a pseudo-terminal
 (:class:`PtyPort`), speaking each device's byte protocol: :class:`EcgSimulator`,
 :class:`PpgSimulator`, :class:`CuffSimulator` and :class:`Cms50dSimulator`;
 :func:`make_simulator` builds one from a ``sim:`` moniker's options.
+
+The BLE instruments (:class:`BloodPressureMonitor`, :class:`HeartRateBelt`,
+:class:`Thermometer`, :class:`PulseOximeter`, :class:`WeightScale`,
+:class:`GlucoseMeter`) are bumble peripherals (:class:`BlePeripheral`) on the
+virtual air, sending the profiles' real payloads; :func:`make_ble_device` builds
+one from a ``sim:ble-*`` moniker's options, :func:`open_simulated_ble` on the
+station's shared air.
 """
 
 from __future__ import annotations
 
+from hardware.sim.ble_devices import (
+    BLE_KINDS,
+    BloodPressureMonitor,
+    GlucoseMeter,
+    HeartRateBelt,
+    PulseOximeter,
+    SimulatedBleDevice,
+    Thermometer,
+    WeightScale,
+    make_ble_device,
+)
+from hardware.sim.ble_peripheral import BlePeripheral
+from hardware.sim.ble_station import SimulatedBle, open_simulated_ble
 from hardware.sim.cuff_model import CuffChunk, CuffCycle, CuffParams, CuffPhase
 from hardware.sim.cuff_record import SimulatedCuff, cuff_simulate
 from hardware.sim.cuff_source import CuffSource, CycleSource
@@ -39,6 +59,9 @@ from hardware.sim.serial_device import LinkFaults, LoopSource, SampleSource, Ser
 from hardware.sim.station import SIMULATED_KINDS, make_simulator
 
 __all__ = [
+    "BLE_KINDS",
+    "BlePeripheral",
+    "BloodPressureMonitor",
     "Cms50dSimulator",
     "CuffChunk",
     "CuffCycle",
@@ -50,25 +73,34 @@ __all__ = [
     "EcgParams",
     "EcgSimulator",
     "EcgWaves",
+    "GlucoseMeter",
+    "HeartRateBelt",
     "LinkFaults",
     "LoopSource",
     "PacketSimulator",
     "PpgParams",
     "PpgSimulator",
     "PtyPort",
+    "PulseOximeter",
     "PulseShape",
     "SIMULATED_KINDS",
     "SampleSource",
     "SerialSimulator",
+    "SimulatedBle",
+    "SimulatedBleDevice",
     "SimulatedCuff",
     "SimulatedEcg",
     "SimulatedPpg",
     "SpO2Calibration",
+    "Thermometer",
+    "WeightScale",
     "beat_times_from_rr",
     "cuff_simulate",
     "ecg_simulate",
     "heartbeat_times",
+    "make_ble_device",
     "make_simulator",
+    "open_simulated_ble",
     "pleth_display",
     "ppg_simulate",
 ]
