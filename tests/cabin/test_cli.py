@@ -98,3 +98,27 @@ def test_devices_lists_each_device_with_its_state(tmp_path):
     assert done.returncode == 0, done.stderr
     for device in FS:
         assert re.search(rf"^{device}\s+sim:\S+\s+connected", done.stdout, re.MULTILINE)
+
+
+def test_devices_pair_lists_the_health_devices_in_range_and_bonds_with_one(tmp_path):
+    listed = cabin(tmp_path, "devices", "pair", "--simulate", "--seconds", "2")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    profiles = {row[-3] for row in rows}
+    assert {"blood_pressure", "glucose", "heart_rate", "pulse_oximeter"} <= profiles
+    assert {"weight_scale", "thermometer"} <= profiles
+    neighbour = next(line for line in listed.stdout.splitlines() if "Neighbour" in line)
+    address = neighbour.split()[0]
+    paired = cabin(tmp_path, "devices", "pair", "--simulate", "--add", address, "--id", "scale")
+    assert paired.returncode == 0, paired.stderr
+    assert f"scale: {address} (weight_scale) paired" in paired.stdout
+    assert not (tmp_path / "data" / "ble-devices.toml").exists()  # a simulation lists nothing
+
+
+def test_devices_pair_needs_a_name_and_removes_only_what_is_listed(tmp_path):
+    no_name = cabin(tmp_path, "devices", "pair", "--add", "C4:7C:8D:6A:12:34")
+    assert no_name.returncode == 2
+    assert "--id NAME" in no_name.stdout
+    absent = cabin(tmp_path, "devices", "pair", "--remove", "glucose")
+    assert absent.returncode == 1
+    assert "glucose is not on" in absent.stdout
