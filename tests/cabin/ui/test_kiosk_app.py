@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -10,6 +11,7 @@ from cabin.config import load_config
 from cabin.ui.app import display_available, open_camera, run_kiosk
 from cabin.ui.theme import apply_theme
 from hardware.camera import SimulatedCamera
+from hardware.events import DeviceState
 
 
 def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp, tmp_path):
@@ -18,6 +20,9 @@ def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp,
         "CABIN_DEVICES__ECG": "off",
         "CABIN_DEVICES__PPG": "off",
         "CABIN_DEVICES__BP": "off",
+        # One BLE instrument stays: bumble and bleak on the kiosk's qasync loop.
+        **{f"CABIN_DEVICES__BLE_{name}": "off" for name in ("CUFF", "OXIMETER", "SCALE")},
+        **{f"CABIN_DEVICES__BLE_{name}": "off" for name in ("THERMOMETER", "HR")},
     }
     config = load_config(env=env)
     with open_store(config) as store:
@@ -26,6 +31,9 @@ def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp,
 
     async def alongside(hub):
         seen.append([spec.device_id for spec in hub.specs])
+        while hub.status()["ble_glucose"].state != DeviceState.CONNECTED:
+            await asyncio.sleep(0.05)
+        seen.append("ble_glucose connected")
 
     hook = sys.excepthook
     try:
@@ -40,7 +48,7 @@ def test_run_kiosk_recovers_open_visits_runs_the_devices_and_stops_on_time(qapp,
         apply_theme(qapp)  # the next tests expect the theme (run_kiosk set the same one)
     assert code == 0
     assert sys.excepthook is hook
-    assert seen == [["oximeter"]]
+    assert seen == [["oximeter", "ble_glucose"], "ble_glucose connected"]
     assert (tmp_path / "screen.png").stat().st_size > 10_000
     with open_store(config) as store:
         assert store.visit(crashed).state == "interrupted"
