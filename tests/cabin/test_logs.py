@@ -31,9 +31,12 @@ RANDOM_ID = re.compile(
 @pytest.fixture
 def log_stream():
     stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
     configure_logging("debug", stream)
     yield stream
-    logging.getLogger().handlers.clear()
+    root.handlers.clear()
+    root.setLevel(level)  # later tests must not run with every library's debug logging on
 
 
 def entries(stream: io.StringIO) -> list[dict]:
