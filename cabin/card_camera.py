@@ -10,13 +10,12 @@ worker thread, a few times a second; the preview gets every frame. No Qt here.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 
 from cabin.errors import DeviceError
-from hardware.camera import Camera, Frame, read_qr
+from hardware.camera import Camera, Frame, qr_texts
 
 __all__ = ["CardCamera"]
 
@@ -54,19 +53,10 @@ class CardCamera:
 
         A camera that fails is logged once and the watch ends (the keypad still works).
         """
-        count = 0
         try:
-            while True:
-                frame = await self.camera.frame()
-                if frame is None:  # a camera between frames, or just opened
-                    await asyncio.sleep(0.05)
-                    continue
-                preview(frame)
-                count += 1
-                if count % self.decode_every:
-                    continue
-                text = await asyncio.to_thread(read_qr, frame)
-                if text and self._is_new(text):
+            texts = qr_texts(self.camera, decode_every=self.decode_every, preview=preview)
+            async for text in texts:
+                if self._is_new(text):
                     found(text)
         except (DeviceError, OSError) as exc:
             log.warning("camera stopped", extra={"error": type(exc).__name__})

@@ -10,9 +10,11 @@ resident would hold it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -23,7 +25,7 @@ from numpy.typing import NDArray
 
 from cabin.errors import DeviceUnavailable
 
-__all__ = ["Camera", "Frame", "OpenCvCamera", "SimulatedCamera", "read_qr", "scan_qr"]
+__all__ = ["Camera", "Frame", "OpenCvCamera", "SimulatedCamera", "qr_texts", "read_qr", "scan_qr"]
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +124,41 @@ def read_qr(frame: Frame) -> str | None:
     return text or None
 
 
-async def scan_qr(camera: Camera, *, seconds: float = 30.0) -> str | None:
-    """Watch the camera until a QR code reads (None after ``seconds``)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+async def qr_texts(
+    camera: Camera,
+    *,
+    decode_every: int = 1,
+    preview: Callable[[Frame], None] | None = None,
+) -> AsyncIterator[str]:
+    """Every QR text the camera sees, as it reads, until the caller stops iterating.
+
+    Args:
+        camera: where frames come from.
+        decode_every: decode one frame in this many (decoding takes ~10 ms, off the loop).
+        preview: given every frame first (a screen showing what the camera sees).
+    """
+    if decode_every < 1:
+        raise ValueError("decode_every must be at least 1")
+    count = 0
+    while True:
         frame = await camera.frame()
-        if frame is None:
+        if frame is None:  # a camera between frames, or just opened
             await asyncio.sleep(0.05)
             continue
-        text = await asyncio.to_thread(read_qr, frame)  # decoding takes ~10 ms: off the loop
+        if preview is not None:
+            preview(frame)
+        count += 1
+        if count % decode_every:
+            continue
+        text = await asyncio.to_thread(read_qr, frame)
         if text:
-            return text
+            yield text
+
+
+async def scan_qr(camera: Camera, *, seconds: float = 30.0) -> str | None:
+    """Watch the camera until a QR code reads (None after ``seconds``)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds), contextlib.aclosing(qr_texts(camera)) as texts:
+            async for text in texts:
+                return text
     return None
