@@ -14,7 +14,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -129,7 +129,7 @@ async def qr_texts(
     *,
     decode_every: int = 1,
     preview: Callable[[Frame], None] | None = None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Every QR text the camera sees, as it reads, until the caller stops iterating.
 
     Args:
