@@ -12,7 +12,6 @@ scale is never read. The list is plain TOML, like the configuration::
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from cabin.config import ALLOWLIST_FILE, load_allowlist
 from cabin.errors import DeviceUnavailable
 from hardware.ble.driver import find_by_address
 from hardware.ble.profiles import PROFILES, profile_for_services
-from hardware.ble.uuids import uuid16
 
 __all__ = ["ALLOWLIST_FILE", "Candidate", "add_device", "discover", "pair", "remove_device"]
 
@@ -66,11 +64,7 @@ async def discover(
         )
     candidates = []
     for device, advertisement in found.values():
-        numbers = []
-        for uuid in advertisement.service_uuids:
-            with contextlib.suppress(ValueError):
-                numbers.append(uuid16(uuid))
-        profile = profile_for_services(numbers)
+        profile = profile_for_services(advertisement.service_uuids)
         if profile is not None:
             name = advertisement.local_name or device.name or ""
             candidates.append(Candidate(device.address, name, profile.name, advertisement.rssi))
@@ -96,13 +90,9 @@ async def pair(
             raise DeviceUnavailable("not in range", device_id=address)
         async with BleakClient(device, timeout=seconds, backend=client) as link:
             await link.pair()
-            numbers = []
-            for service in link.services:
-                with contextlib.suppress(ValueError):
-                    numbers.append(uuid16(service.uuid))
+            profile = profile_for_services(s.uuid for s in link.services)
     except (BleakError, TimeoutError) as exc:
         raise DeviceUnavailable("pairing failed", device_id=address) from exc
-    profile = profile_for_services(numbers)
     if profile is None:
         raise DeviceUnavailable("offers no health service", device_id=address)
     return profile.name

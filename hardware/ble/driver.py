@@ -30,7 +30,6 @@ The backends are parameters: bleak's platform ones (BlueZ) at a real station,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ from hardware.ble.clock import AdjustReason, CurrentTime
 from hardware.ble.device_info import BatteryLevel
 from hardware.ble.glucose import GlucoseMeasurement, GlucoseMeasurementContext
 from hardware.ble.parse import parse
-from hardware.ble.profiles import PROFILES, Profile, profile_for_services
+from hardware.ble.profiles import PROFILES, Profile, profile_for_services, service_numbers
 from hardware.ble.racp import (
     RacpFilterType,
     RacpOpCode,
@@ -59,7 +58,7 @@ from hardware.ble.racp import (
 )
 from hardware.ble.readings import ReadingContext, glucose_reading, to_readings
 from hardware.ble.uuids import CharacteristicUuid as C
-from hardware.ble.uuids import uuid16, uuid128
+from hardware.ble.uuids import uuid128
 from hardware.driver import Clock, Emit, utc_now
 from hardware.events import DeviceState, DeviceStatus, Reading
 
@@ -182,11 +181,7 @@ class BleDriver:
         raise DeviceUnavailable("link lost", device_id=self.device_id)
 
     def _detect(self, client: BleakClient) -> Profile:
-        services = []
-        for service in client.services:
-            with contextlib.suppress(ValueError):
-                services.append(uuid16(service.uuid))
-        profile = profile_for_services(services)
+        profile = profile_for_services(s.uuid for s in client.services)
         if profile is None:
             raise DeviceUnavailable("offers no health service", device_id=self.device_id)
         return profile
@@ -222,8 +217,9 @@ class BleDriver:
 
     async def _subscribe(self, client: BleakClient, profile: Profile) -> None:
         wanted = list(profile.live)
+        offered = service_numbers(s.uuid for s in client.services)
         for service, chars in profile.extra_services.items():
-            if any(uuid16(s.uuid) == service for s in client.services if _is16(s.uuid)):
+            if service in offered:
                 wanted.extend(chars)
         if profile.stored_records and _has(client, C.RECORD_ACCESS_CONTROL_POINT):
             wanted.append(C.RECORD_ACCESS_CONTROL_POINT)
@@ -344,14 +340,6 @@ async def find_by_address(
     if backend is None:  # bleak's typing wants no backend key at all then
         return await BleakScanner.find_device_by_address(address, timeout=seconds)
     return await BleakScanner.find_device_by_address(address, timeout=seconds, backend=backend)
-
-
-def _is16(uuid: str) -> bool:
-    try:
-        uuid16(uuid)
-    except ValueError:
-        return False
-    return True
 
 
 def _characteristic(client: BleakClient, uuid: C) -> BleakGATTCharacteristic | None:

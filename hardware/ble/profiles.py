@@ -8,13 +8,15 @@ the Record Access Control Point.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hardware.ble.uuids import CharacteristicUuid as C
 from hardware.ble.uuids import ServiceUuid as S
+from hardware.ble.uuids import uuid16
 
-__all__ = ["PROFILES", "Profile", "profile_for_services"]
+__all__ = ["PROFILES", "Profile", "profile_for_services", "service_numbers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +81,19 @@ PROFILES: Mapping[str, Profile] = {
 _BY_SERVICE: Mapping[int, Profile] = {p.service: p for p in PROFILES.values()}
 
 
-def profile_for_services(services: list[int]) -> Profile | None:
-    """The profile of a device offering these 16-bit services (the first one known)."""
-    for service in services:
+def service_numbers(uuids: Iterable[str | int]) -> list[int]:
+    """The 16-bit assigned numbers among these UUIDs (a vendor's 128-bit ones left out)."""
+    numbers = []
+    for uuid in uuids:
+        with contextlib.suppress(ValueError):
+            numbers.append(uuid16(uuid))
+    return numbers
+
+
+def profile_for_services(services: Iterable[str | int]) -> Profile | None:
+    """The profile of a device offering these services (UUIDs as bleak gives them, or
+    16-bit numbers); the first one known."""
+    for service in service_numbers(services):
         if service in _BY_SERVICE:
             return _BY_SERVICE[service]
     return None
