@@ -188,5 +188,9 @@ async def test_closing_during_the_handshake_never_hangs(moniker):
         hub = DeviceHub([DeviceSpec("device", moniker)])
         await hub.start()
         await asyncio.sleep(delay)
+        started = asyncio.all_tasks() - {asyncio.current_task()}
+        assert started, "the hub runs its device in a task"
         async with asyncio.timeout(3):
             await hub.close()
+        still_running = [task.get_name() for task in started if not task.done()]
+        assert still_running == [], f"after {delay} s: {still_running}"
