@@ -3,7 +3,8 @@
 Open a :class:`Store` with a key from :func:`key_from_config`; it holds
 residents (identity encrypted, found by a blind index of the CCCD number),
 visits and their state history, measurements and waveform segments (values,
-flags and samples encrypted) and an append-only audit log. The schema grows by
+flags and samples encrypted), devices' own descriptions, the outbox of records
+leaving the station (sealed) and an append-only audit log. The schema grows by
 appending a :class:`Migration` to :data:`cabin.store.migrations.MIGRATIONS`.
 """
 
@@ -21,6 +22,7 @@ from cabin.store.models import (
     VisitTransition,
     Waveform,
 )
+from cabin.store.outbox import OutboxEntry, OutboxState
 from cabin.store.store import Store
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "Identity",
     "Measurement",
     "Migration",
+    "OutboxEntry",
+    "OutboxState",
     "Resident",
     "Sex",
     "Store",

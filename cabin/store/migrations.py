@@ -168,6 +168,40 @@ BEGIN
 END;
 """
 
+_V2_SQL = """
+-- the hospital the resident chose for this visit (a key of the config's hospitals);
+-- NULL: the station's default hospital
+ALTER TABLE visits ADD COLUMN hospital TEXT;
+
+-- what each device said of itself (BLE Device Information: manufacturer, model,
+-- serial, firmware...), the latest seen; no personal data
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    info TEXT NOT NULL CHECK (json_valid(info)),
+    updated_at TEXT NOT NULL
+) STRICT;
+
+-- records waiting to leave the station, one per visit, destination and kind.
+-- payload: the sealed, compressed record (NULL when it could not be built);
+-- outcome: the sealed answer of a server that refused it (a dead letter)
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL REFERENCES visits (id),
+    destination TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    delivered_at TEXT,
+    last_error TEXT,
+    payload BLOB,
+    outcome BLOB,
+    UNIQUE (visit_id, destination, kind)
+) STRICT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
+"""
+
 #: The schema, oldest first. Append to extend; never edit a shipped entry.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -176,6 +210,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "measurements and waveform segments (encrypted values and samples), "
         "append-only audit log",
         _V1_SQL,
+    ),
+    Migration(
+        2,
+        "the hospital a visit goes to, devices' own descriptions, the outbox",
+        _V2_SQL,
     ),
 )
 

@@ -94,6 +94,8 @@ class Visit:
         started_at: when it began (UTC).
         ended_at: when it ended (UTC), or None while it runs.
         consent: whether the resident consented to recording and sharing.
+        hospital: the hospital the resident chose (a key of the configured
+            hospitals), or None for the station's default.
     """
 
     id: str
@@ -103,6 +105,7 @@ class Visit:
     started_at: datetime
     ended_at: datetime | None
     consent: bool
+    hospital: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cabin.store.audit import AuditLog
+from cabin.store.devices import DeviceRecords
+from cabin.store.outbox import OutboxRecords
 from cabin.store.readings import ReadingRecords
 from cabin.store.residents import ResidentRecords
 from cabin.store.visits import VisitRecords
@@ -10,7 +12,7 @@ from cabin.store.visits import VisitRecords
 __all__ = ["Store"]
 
 
-class Store(ResidentRecords, VisitRecords, ReadingRecords, AuditLog):
+class Store(ResidentRecords, VisitRecords, ReadingRecords, DeviceRecords, OutboxRecords, AuditLog):
     """The station's local database.
 
     Open it with :meth:`Store.open(path, key=...) <cabin.store.db.Database.open>`
@@ -20,7 +22,7 @@ class Store(ResidentRecords, VisitRecords, ReadingRecords, AuditLog):
     range raise :class:`ValueError`.
 
     Each table's methods live in a mixin of their own module; a later table
-    (outbox, ledger) adds a migration to :data:`cabin.store.migrations.MIGRATIONS`
+    (the ledger) adds a migration to :data:`cabin.store.migrations.MIGRATIONS`
     and a mixin here.
 
     Example::

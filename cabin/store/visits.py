@@ -22,7 +22,9 @@ __all__ = ["VisitRecords"]
 
 logger = logging.getLogger(__name__)
 
-_SELECT = "SELECT id, resident_id, station_id, state, started_at, ended_at, consent FROM visits"
+_SELECT = (
+    "SELECT id, resident_id, station_id, state, started_at, ended_at, consent, hospital FROM visits"
+)
 
 
 class VisitRecords(Database):
@@ -122,6 +124,10 @@ class VisitRecords(Database):
         """Record whether the resident consented."""
         self._update_visit("UPDATE visits SET consent = ? WHERE id = ?", int(consent), visit_id)
 
+    def set_visit_hospital(self, visit_id: str, hospital: str | None) -> None:
+        """Record which hospital the resident chose (None: the station's default)."""
+        self._update_visit("UPDATE visits SET hospital = ? WHERE id = ?", hospital, visit_id)
+
     def _update_visit(self, sql: str, value: Any, visit_id: str) -> None:
         with self.transaction():
             cursor = self._run(sql, (value, visit_id))
@@ -172,4 +178,5 @@ def _visit(row: tuple[Any, ...]) -> Visit:
         started_at=codec.from_db_time(row[4]),
         ended_at=None if row[5] is None else codec.from_db_time(row[5]),
         consent=bool(row[6]),
+        hospital=row[7],
     )

@@ -45,25 +45,27 @@ LAN = Identity(
 )
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
+# Two migrations after the shipped ones, as a later change would add them.
+NEXT = len(MIGRATIONS) + 1
 OUTBOX = Migration(
-    2,
-    "outbox",
+    NEXT,
+    "queue",
     """
-    CREATE TABLE outbox (
+    CREATE TABLE queue (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         visit_id TEXT NOT NULL REFERENCES visits (id),
         payload BLOB NOT NULL
     ) STRICT;
     CREATE TABLE outbox_marker (n INTEGER NOT NULL) STRICT;
-    INSERT INTO outbox_marker (n) VALUES (2);
+    INSERT INTO outbox_marker (n) VALUES (1);
     """,
 )
 OUTBOX_INDEX = Migration(
-    3,
-    "index the outbox (needs migration 2)",
+    NEXT + 1,
+    "index the queue (needs the migration before)",
     """
-    CREATE INDEX outbox_by_visit ON outbox (visit_id);
-    INSERT INTO outbox_marker (n) VALUES (3);
+    CREATE INDEX queue_by_visit ON queue (visit_id);
+    INSERT INTO outbox_marker (n) VALUES (2);
     """,
 )
 
@@ -149,19 +151,19 @@ def test_busy_database_raises_store_error(db: Path, key: bytes) -> None:
 
 def test_migrations_apply_once_and_in_order(db: Path, key: bytes) -> None:
     with Store.open(db, key=key) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
     extended = (*MIGRATIONS, OUTBOX, OUTBOX_INDEX)
     for _ in range(3):  # reopening applies nothing twice
         with Store.open(db, key=key, migrations=extended) as store:
-            assert store.schema_version == 3
+            assert store.schema_version == NEXT + 1
     conn = raw(db)
     try:
         history = conn.execute("SELECT version, description FROM schema_migrations").fetchall()
-        assert [v for v, _ in history] == [1, 2, 3]
-        assert history[1][1] == "outbox"
-        assert conn.execute("SELECT n FROM outbox_marker ORDER BY rowid").fetchall() == [(2,), (3,)]
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
-        assert conn.execute("PRAGMA index_list(outbox)").fetchall()
+        assert [v for v, _ in history] == list(range(1, NEXT + 2))
+        assert history[NEXT - 1][1] == "queue"
+        assert conn.execute("SELECT n FROM outbox_marker ORDER BY rowid").fetchall() == [(1,), (2,)]
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT + 1
+        assert conn.execute("PRAGMA index_list(queue)").fetchall()
         assert apply_migrations(conn, extended) == []
     finally:
         conn.close()
@@ -170,8 +172,9 @@ def test_migrations_apply_once_and_in_order(db: Path, key: bytes) -> None:
 def test_apply_migrations_reports_what_it_applied(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "plain.db", isolation_level=None)
     try:
-        assert apply_migrations(conn, (*MIGRATIONS, OUTBOX)) == [1, 2]
-        assert apply_migrations(conn, (*MIGRATIONS, OUTBOX, OUTBOX_INDEX)) == [3]
+        shipped = list(range(1, NEXT + 1))
+        assert apply_migrations(conn, (*MIGRATIONS, OUTBOX)) == shipped
+        assert apply_migrations(conn, (*MIGRATIONS, OUTBOX, OUTBOX_INDEX)) == [NEXT + 1]
     finally:
         conn.close()
 
@@ -185,21 +188,21 @@ def test_a_newer_database_is_refused(db: Path, key: bytes) -> None:
 
 def test_a_failing_migration_leaves_the_previous_version(db: Path, key: bytes) -> None:
     broken = Migration(
-        2, "broken", "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);"
+        NEXT, "broken", "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);"
     )
     with Store.open(db, key=key):
         pass
-    with pytest.raises(StoreError, match="migration 2 failed"):
+    with pytest.raises(StoreError, match=f"migration {NEXT} failed"):
         Store.open(db, key=key, migrations=(*MIGRATIONS, broken))
     conn = raw(db)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         assert "half" not in tables
     finally:
         conn.close()
     with Store.open(db, key=key) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
 
 
 @pytest.mark.parametrize(
@@ -332,7 +335,7 @@ def test_a_wrong_key_is_refused_at_open(db: Path, key: bytes) -> None:
     assert db.read_bytes() == before  # nothing migrated or written under the wrong key
     with Store.open(db, key=key) as store:
         assert store.find_resident_by_cccd(THU.cccd) is not None
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
 
 
 @pytest.mark.parametrize("bad", [b"", b"\x00" * 31, b"\x00" * 33])
