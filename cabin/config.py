@@ -27,6 +27,7 @@ __all__ = [
     "ALLOWLIST_FILE",
     "Config",
     "DeviceConfig",
+    "FhirConfig",
     "HospitalConfig",
     "KioskConfig",
     "LoggingConfig",
@@ -82,10 +83,44 @@ class StoreConfig:
 
 @dataclass(frozen=True, slots=True)
 class HospitalConfig:
-    """Who receives the visits, as the consent screen names it."""
+    """A hospital that receives visits: its name on the consent screen, its FHIR server.
 
+    ``[hospital]`` is the station's default; ``[hospitals.<id>]`` tables add others a
+    resident may choose. ``fhir_base_url`` empty: the visits wait in the outbox
+    until one is set. ``client_id`` empty: the server needs no token; otherwise the
+    station signs SMART Backend Services assertions with ``private_key_file`` (PEM,
+    RSA or EC P-384; relative paths are in the data directory) under ``key_id``.
+    ``ca_bundle`` names a PEM file of the CAs to trust for its TLS; empty: the
+    system's. The ``*_system`` settings are the identifier namespaces it expects.
+    """
+
+    id: str = "sandbox"
     name: str = "Bệnh viện mô phỏng (sandbox)"
     retention_days: int = 1825  # how long the station keeps a visit, as the consent says
+    fhir_base_url: str = ""
+    client_id: str = ""
+    private_key_file: str = ""
+    key_id: str = ""
+    scope: str = "system/Patient.cr system/Observation.cr system/Device.cr system/Encounter.cr"
+    ca_bundle: str = ""
+    cccd_system: str = "http://fhir.hl7.org.vn/core/sid/cccd"
+    bhyt_system: str = "http://fhir.hl7.org.vn/core/sid/bhyt"
+    mr_system: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FhirConfig:
+    """How visits are delivered: the outbox worker's pace and the station's namespace.
+
+    A failed delivery is tried again after ``retry_first`` seconds, doubling up to
+    ``retry_max``, with jitter; a server's ``Retry-After`` wins when it asks for longer.
+    """
+
+    enabled: bool = True
+    identifier_base: str = "https://citizen-station.example.vn/fhir/sid"
+    timeout: float = 30.0
+    retry_first: float = 5.0
+    retry_max: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +181,13 @@ class Config:
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     devices: Mapping[str, DeviceConfig] = field(default_factory=_default_devices)
+    fhir: FhirConfig = field(default_factory=FhirConfig)
+    more_hospitals: Mapping[str, HospitalConfig] = field(default_factory=dict)
+
+    @property
+    def hospitals(self) -> dict[str, HospitalConfig]:
+        """Every hospital by id, the default first."""
+        return {self.hospital.id: self.hospital, **self.more_hospitals}
 
     def device_specs(self) -> list[DeviceSpec]:
         """The devices, as the hub takes them."""
@@ -212,6 +254,10 @@ def _build(raw: dict[str, Any]) -> Config:
     if kiosk.camera not in ("", "sim") and not kiosk.camera.isdigit():
         raise ConfigError("must be 'sim', a camera number or empty", key="kiosk.camera")
     logging_ = _section(LoggingConfig, raw.pop("logging", {}), "logging")
+    fhir = _section(FhirConfig, raw.pop("fhir", {}), "fhir")
+    if not 0 < fhir.retry_first <= fhir.retry_max:
+        raise ConfigError("must be positive and at most retry_max", key="fhir.retry_first")
+    more_hospitals = _hospitals(raw.pop("hospitals", {}), hospital.id)
     # The technician's allow-list of BLE devices adds to the defaults; the file and the
     # environment still win for a name they set.
     configured = raw.pop("devices", None)
@@ -221,7 +267,24 @@ def _build(raw: dict[str, Any]) -> Config:
     devices = _devices(configured)
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
-    return Config(data_dir, station, store, hospital, kiosk, logging_, devices)
+    return Config(
+        data_dir, station, store, hospital, kiosk, logging_, devices, fhir, more_hospitals
+    )
+
+
+def _hospitals(raw: Any, default_id: str) -> dict[str, HospitalConfig]:
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", key="hospitals")
+    hospitals = {}
+    for key, body in raw.items():
+        if not isinstance(body, dict):
+            raise ConfigError("must be a table", key=f"hospitals.{key}")
+        if key == default_id or body.get("id", key) != key:
+            raise ConfigError(
+                "must differ from [hospital] and match its key", key=f"hospitals.{key}"
+            )
+        hospitals[key] = _section(HospitalConfig, {**body, "id": key}, f"hospitals.{key}")
+    return hospitals
 
 
 def load_allowlist(path: Path) -> dict[str, dict[str, Any]]:

@@ -129,11 +129,16 @@ class DeliveryRetryable(DeliveryError):
 
 
 class DeliveryRejected(DeliveryError):
-    """The server refused the record; ``status`` is the HTTP status code."""
+    """The server refused the record; ``status`` is the HTTP status code.
 
-    def __init__(self, message: str, *, status: int) -> None:
+    ``outcome`` is the body it answered with (a FHIR OperationOutcome, usually),
+    kept for an operator; it may echo the record, so it is never logged.
+    """
+
+    def __init__(self, message: str, *, status: int, outcome: bytes = b"") -> None:
         super().__init__(message)
         self.status = status
+        self.outcome = outcome
 
 
 class PaymentError(CabinError):

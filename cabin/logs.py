@@ -21,9 +21,13 @@ __all__ = ["ALLOWED_FIELDS", "JsonFormatter", "configure_logging"]
 ALLOWED_FIELDS = frozenset(
     {
         "attempt",
+        "attempts",
         "count",
+        "created",
         "delay",
+        "destination",
         "device",
+        "entry",
         "error",
         "event",
         "kind",
@@ -32,6 +36,7 @@ ALLOWED_FIELDS = frozenset(
         "reason",
         "seq",
         "state",
+        "status",
         "version",
         "visit",
     }
