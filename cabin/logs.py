@@ -23,7 +23,6 @@ ALLOWED_FIELDS = frozenset(
         "attempt",
         "attempts",
         "count",
-        "created",
         "delay",
         "destination",
         "device",

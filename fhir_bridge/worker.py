@@ -143,7 +143,7 @@ class OutboxWorker:
             return
         await asyncio.to_thread(self._store.mark_delivered, entry.id, at=self._clock())
         self.delivered += 1
-        log.info("visit delivered", extra={**fields, "created": result.created})
+        log.info("visit delivered", extra={**fields, "count": result.created})
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds to wait after the ``attempts + 1``-th failure."""

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from cabin.logs import JsonFormatter, configure_logging
+from cabin.logs import ALLOWED_FIELDS, JsonFormatter, configure_logging
 from cabin.store import Identity, Sex, Store, generate_key
 from hardware.events import Reading
 from hardware.hub import DeviceHub
@@ -114,4 +114,10 @@ async def test_a_session_with_devices_and_the_store_logs_no_personal_or_health_d
         entry.pop("path", None)  # file paths hold no data, but temporary ones hold numbers
         flat = RANDOM_ID.sub("<id>", json.dumps(entry, ensure_ascii=False))
         for secret in (NAME, CCCD, "1988", "Phố Thử", "131", "91"):
-            assert secret not in flat
+            assert secret not in flat, flat
+
+
+def test_allowed_fields_are_not_log_record_attributes():
+    # A key such as "created" would write the record's own timestamp under that name.
+    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    assert not ALLOWED_FIELDS & set(vars(plain))
