@@ -6,7 +6,9 @@
                                                        \\-> goodbye (no consent: nothing is sent)
 
 Every change is stored with the visit before the caller sees it, so a crash
-loses nothing that was measured; :func:`recover` closes, at start-up, the visits
+loses nothing that was measured; a visit the resident sent is handed to
+``on_sent`` (the FHIR outbox) inside the transaction that ends it, so it cannot
+end without being queued for the hospital; :func:`recover` closes, at start-up, the visits
 a crash or power cut left open. Until ``send`` every step can go back. An idle
 timer (no touch for ``idle_timeout`` seconds, a spoken warning ``warning``
 seconds before) ends the visit, keeping what was measured; it does not run while
@@ -114,6 +116,8 @@ class VisitFlow:
         station_id: this station's id.
         timer: the idle timeout and warning, in seconds.
         clock: the station's clock (UTC); tests inject their own.
+        on_sent: called with the visit id inside the store transaction that ends a
+            visit the resident sent (however it ends: goodbye, time-out, cancel).
     """
 
     def __init__(
@@ -123,9 +127,12 @@ class VisitFlow:
         *,
         timer: IdleTimer = DEFAULT_TIMER,
         clock: Callable[[], datetime] = utc_now,
+        on_sent: Callable[[str], object] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._on_sent = on_sent
+        self.sent = False
         self.timer = timer
         self.step = Step.IDENTIFY
         self.consent: bool | None = None
@@ -156,6 +163,14 @@ class VisitFlow:
         self._store.set_visit_consent(self.visit_id, consent)
         self.consent = consent
         self._go(Step.MEASURE)
+
+    def choose_hospital(self, hospital: str | None) -> None:
+        """The hospital the resident wants the results sent to (None: the station's)."""
+        self._check_open()
+        if self.sent:
+            raise VisitError("the visit has already been sent")
+        self._store.set_visit_hospital(self.visit_id, hospital)
+        self.touch()
 
     def start_measuring(self) -> None:
         """A device is measuring: the idle timer waits."""
@@ -213,6 +228,7 @@ class VisitFlow:
         if not self.consent:
             raise VisitError("no consent: nothing may leave the station")
         self._go(Step.SEND)
+        self.sent = True
 
     def goodbye(self) -> None:
         """The last screen. From results (no consent, or nothing to send) or after send."""
@@ -278,21 +294,36 @@ class VisitFlow:
         self.touch()
 
     def _end(self, how: End) -> None:
-        self._store.transition(self.visit_id, how, expect=self.step, end=True, at=self._clock())
+        with self._store.transaction():
+            self._store.transition(self.visit_id, how, expect=self.step, end=True, at=self._clock())
+            if self.sent and self._on_sent is not None:
+                self._on_sent(self.visit_id)
         self.ended = how
         self.measuring = False
         log.info("visit ended", extra={"visit": self.visit_id, "state": how.value})
 
 
-def recover(store: Store, station_id: str, *, clock: Callable[[], datetime] = utc_now) -> list[str]:
+def recover(
+    store: Store,
+    station_id: str,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    on_sent: Callable[[str], object] | None = None,
+) -> list[str]:
     """Close the visits a crash or power cut left open; their measurements stay.
+
+    A visit the resident had already sent goes to ``on_sent`` in the same
+    transaction, as if it had ended normally.
 
     Returns:
         The ids of the visits closed.
     """
     closed = []
     for visit in store.unfinished_visits(station_id):
-        store.transition(visit.id, End.INTERRUPTED, expect=visit.state, end=True, at=clock())
+        with store.transaction():
+            store.transition(visit.id, End.INTERRUPTED, expect=visit.state, end=True, at=clock())
+            if visit.state in (Step.SEND, Step.GOODBYE) and on_sent is not None:
+                on_sent(visit.id)
         log.warning("open visit closed at start-up", extra={"visit": visit.id})
         closed.append(visit.id)
     return closed

@@ -216,3 +216,88 @@ def test_a_visit_cut_by_a_crash_is_closed_at_restart_with_its_measurements(tmp_p
         assert store.visit(visit_id).ended_at is not None
         assert {m.kind for m in store.measurements(visit_id)} == {"spo2", "pulse_rate"}
         assert recover(store, "station-1") == []  # once only
+
+
+# -- handing a sent visit to the outbox ------------------------------------------------------
+
+
+def sent_visit(store, clock, on_sent):
+    visit = VisitFlow(store, "station-1", clock=clock, on_sent=on_sent)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.start_measuring()
+    visit.record("spo2", {"spo2": 96}, "%", device_id="oximeter")
+    visit.show_results()
+    visit.choose_hospital("bv-b")
+    visit.send()
+    return visit
+
+
+def enqueue_into(store, seen):
+    def on_sent(visit_id):
+        # Inside the ending transaction: the visit already reads as ended.
+        seen.append((visit_id, store.visit(visit_id).ended_at is not None))
+        store.enqueue(visit_id, store.visit(visit_id).hospital, "fhir-transaction", b"{}")
+
+    return on_sent
+
+
+@pytest.mark.parametrize("ending", ["finish", "tick", "cancel"])
+def test_a_sent_visit_is_queued_in_the_transaction_that_ends_it(store, clock, ending):
+    seen = []
+    visit = sent_visit(store, clock, enqueue_into(store, seen))
+    assert seen == []  # not before it ends
+    if ending == "finish":
+        visit.goodbye()
+        visit.finish()
+    elif ending == "tick":
+        clock.advance(visit.timer.idle_timeout)
+        assert visit.tick() is IdleEvent.TIMED_OUT
+    else:
+        visit.cancel()
+    assert seen == [(visit.visit_id, True)]
+    [entry] = store.outbox_entries()
+    assert (entry.visit_id, entry.destination) == (visit.visit_id, "bv-b")
+
+
+def test_a_visit_that_was_not_sent_is_not_queued(store, clock):
+    seen = []
+    visit = VisitFlow(store, "station-1", clock=clock, on_sent=enqueue_into(store, seen))
+    visit.identify(None)
+    visit.give_consent(False)
+    visit.show_results()
+    visit.goodbye()
+    visit.finish()
+    assert seen == []
+    assert store.outbox_entries() == []
+
+
+def test_if_queueing_fails_the_visit_does_not_end(store, clock):
+    def broken(visit_id):
+        store.enqueue(visit_id, "bv-a", "fhir-transaction", b"{}")
+        raise OSError("disk full")
+
+    visit = sent_visit(store, clock, broken)
+    visit.goodbye()
+    with pytest.raises(OSError, match="disk full"):
+        visit.finish()
+    assert store.visit(visit.visit_id).ended_at is None
+    assert store.outbox_entries() == []  # rolled back with the ending
+    assert visit.ended is None
+
+
+def test_the_hospital_cannot_change_after_sending(store, clock):
+    visit = sent_visit(store, clock, None)
+    with pytest.raises(VisitError, match="already been sent"):
+        visit.choose_hospital("bv-a")
+
+
+def test_recover_queues_the_visits_that_were_sent_before_the_crash(store, clock):
+    sent = sent_visit(store, clock, None)  # the station stopped on the goodbye screen
+    unsent = VisitFlow(store, "station-1", clock=clock)
+    unsent.identify(None)
+    seen = []
+    closed = recover(store, "station-1", clock=clock, on_sent=enqueue_into(store, seen))
+    assert set(closed) == {sent.visit_id, unsent.visit_id}
+    assert seen == [(sent.visit_id, True)]
+    assert [e.visit_id for e in store.outbox_entries()] == [sent.visit_id]
