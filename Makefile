@@ -35,13 +35,23 @@ bench: deps
 	$(BIN)/python -m pip install --quiet --group bench
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
-deps: $(STAMP) apt
+deps: $(STAMP) apt fhir_bridge/sandbox/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e '.[kiosk,portal,wfdb]' --group test --group lint
 	touch $(STAMP)
+
+# The FHIR sandbox server (fhir_bridge/sandbox_server.py) and its pinned node modules.
+fhir_bridge/sandbox/node_modules/.installed: fhir_bridge/sandbox/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: nodejs npm"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	}
+	npm ci --prefix fhir_bridge/sandbox --no-audit --no-fund
+	touch $@
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do \
