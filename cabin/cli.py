@@ -10,6 +10,7 @@
     cabin simulate [--seconds N]             only the simulated devices; prints their ports
     cabin config show [--json]               the effective configuration, secrets masked
     cabin visit --simulate [--json]          one whole visit, headless, with simulated devices
+    cabin fhir export|status|retry|send      the visits' FHIR records and their outbox
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cabin import fhir_cli
 from cabin.config import Config, load_config
 from cabin.dashboard import DeviceTable
 from cabin.errors import CabinError
@@ -47,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(config.logging.level)
         if args.command == "config":
             return _config_show(config, as_json=args.json)
+        if args.command == "fhir":
+            with open_store(config) as store:
+                return fhir_cli.run(config, args, store)
         if args.command == "run" and _wants_kiosk(args.kiosk):
             with contextlib.suppress(KeyboardInterrupt):
                 return _run_kiosk(config, args)
@@ -104,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     visit.add_argument("--json", action="store_true", help="print the summary as JSON")
     visit.add_argument("--seed", type=int, default=1, help="seeds the identity and the devices")
+    fhir_cli.add_parser(sub)
     config = sub.add_parser("config", help="configuration")
     config_sub = config.add_subparsers(dest="action", required=True)
     show = config_sub.add_parser("show", help="print the effective configuration")

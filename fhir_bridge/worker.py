@@ -73,6 +73,7 @@ class OutboxWorker:
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()  # entries an attempt is under way for
         self.delivered = 0
         self.failed = 0
         self.dead = 0
@@ -84,12 +85,17 @@ class OutboxWorker:
     async def run(self) -> None:
         """Deliver forever: due entries now, then sleep until the next is due or :meth:`wake`."""
         while True:
-            if await self.deliver_due() == 0:
-                await self._sleep()
+            try:
+                if await self.deliver_due() == 0:
+                    await self._sleep()
+            except Exception:  # a busy or failing store: never end the worker
+                log.exception("outbox pass failed")
+                await asyncio.sleep(self._retry_first)
 
     async def deliver_due(self, *, limit: int = 100) -> int:
         """One pass: deliver the entries due now (at most ``limit``); return how many were tried."""
         entries = await asyncio.to_thread(self._store.due_entries, self._clock(), limit=limit)
+        entries = [e for e in entries if e.id not in self._in_flight]
         if not entries:
             return 0
         gate = asyncio.Semaphore(self._concurrency)
@@ -114,6 +120,15 @@ class OutboxWorker:
 
     async def deliver(self, entry: OutboxEntry) -> None:
         """One attempt for one entry, and its result recorded in the store."""
+        if entry.id in self._in_flight:
+            return
+        self._in_flight.add(entry.id)
+        try:
+            await self._attempt(entry)
+        finally:
+            self._in_flight.discard(entry.id)
+
+    async def _attempt(self, entry: OutboxEntry) -> None:
         fields = {"entry": entry.id, "visit": entry.visit_id, "destination": entry.destination}
         client = self._clients.get(entry.destination)
         try:
