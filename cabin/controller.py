@@ -32,7 +32,7 @@ from cabin.store import Store
 from cabin.visit import DEFAULT_TIMER, IdleEvent, IdleTimer, VisitFlow
 from cabin.voice import Voice
 from hardware.driver import utc_now
-from hardware.events import DeviceStatus, Event, WaveformChunk
+from hardware.events import DeviceStatus, Event, Reading, WaveformChunk
 from hardware.hub import DeviceHub, Subscription
 
 __all__ = ["Controller", "IdleWarning", "Live", "StepFinished", "VisitEnded"]
@@ -92,6 +92,8 @@ class Controller:
         devices: device id per vital, when not the defaults.
         timer: the idle timer.
         clock: the station's clock (UTC).
+        on_sent: each visit's hook for the transaction that ends it after sending
+            (queues it for the hospital; see :class:`cabin.visit.VisitFlow`).
     """
 
     def __init__(
@@ -104,8 +106,10 @@ class Controller:
         devices: Mapping[Vital, str] = DEFAULT_DEVICES,
         timer: IdleTimer = DEFAULT_TIMER,
         clock: Callable[[], datetime] = utc_now,
+        on_sent: Callable[[str], object] | None = None,
     ) -> None:
         self.hub = hub
+        self.on_sent = on_sent
         self.store = store
         self.station_id = station_id
         self.voice = voice
@@ -120,7 +124,9 @@ class Controller:
         """A resident touched "health check": a new visit begins."""
         if self.visit is not None and self.visit.ended is None:
             raise CabinError("a visit is already running")
-        self.visit = VisitFlow(self.store, self.station_id, timer=self.timer, clock=self.clock)
+        self.visit = VisitFlow(
+            self.store, self.station_id, timer=self.timer, clock=self.clock, on_sent=self.on_sent
+        )
         return self.visit
 
     def available(self) -> list[Vital]:
@@ -182,6 +188,9 @@ class Controller:
                 event = None
             now = self.clock()
             if event is not None:
+                if isinstance(event, Reading) and event.device_info:
+                    # The hospital's Device resource needs it after the device has gone.
+                    self.store.note_device(event.device_id, event.device_info, at=now)
                 step.feed(event, now)
                 if isinstance(event, WaveformChunk):
                     self.events.put_nowait(Live(event))

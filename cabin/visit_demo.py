@@ -4,7 +4,8 @@ The devices are simulated (sped up where the device allows: the cuff and the ECG
 stream faster than real time; the oximeter reports once a second, as the real one
 does), the resident is invented (:mod:`cabin.testident`), and everything goes
 through the real parts: the card parser, the store, the visit state machine, the
-controller's measurement steps and the vitals analysers.
+controller's measurement steps and the vitals analysers. The sent visit is
+queued in the FHIR outbox; ``cabin fhir send --once`` delivers it.
 """
 
 from __future__ import annotations
@@ -40,14 +41,21 @@ def _devices(seed: int) -> list[DeviceSpec]:
 async def simulated_visit(config: Config, *, seed: int = 1) -> dict[str, Any]:
     """Run a visit from card to goodbye; returns its summary (no personal data in it)."""
     from cabin.cli import open_store  # the cli imports this module lazily: no cycle
+    from fhir_bridge.destinations import Destinations
+    from fhir_bridge.outbox import enqueue_visit
+
+    destinations = Destinations.from_config(config)
+
+    def queue(visit_id: str) -> None:
+        enqueue_visit(store, visit_id, destinations)
 
     with open_store(config) as store:
-        recover(store, config.station.id)
+        recover(store, config.station.id, on_sent=queue)
         card = parse_cccd_qr(invented_card_qr(random.Random(seed)))
         known = store.find_resident_by_cccd(card.id_number)
         resident_id = known.id if known else store.add_resident(card.to_identity())
         async with DeviceHub(_devices(seed)) as hub:
-            controller = Controller(hub, store, config.station.id)
+            controller = Controller(hub, store, config.station.id, on_sent=queue)
             visit = controller.start_visit()
             visit.identify(resident_id)
             visit.give_consent(True)
@@ -91,4 +99,8 @@ async def simulated_visit(config: Config, *, seed: int = 1) -> dict[str, Any]:
             "state": stored.state if stored else "missing",
             "transitions": [t.to_state for t in store.transitions(visit.visit_id)],
             "vitals": vitals,
+            "outbox": [
+                {"entry": e.id, "destination": e.destination, "state": e.state}
+                for e in store.outbox_entries(visit_id=visit.visit_id)
+            ],
         }

@@ -28,6 +28,8 @@ from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import IdleTimer, recover
 from cabin.voice import Voice
+from fhir_bridge.destinations import Destinations
+from fhir_bridge.service import delivery
 from hardware.camera import Camera, OpenCvCamera, SimulatedCamera
 from hardware.hub import DeviceHub
 
@@ -100,16 +102,20 @@ async def _serve(
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     with open_store(config) as store:
-        closed = recover(store, config.station.id)
-        if closed:
-            log.warning("closed visits left open by a stop", extra={"count": len(closed)})
-        async with DeviceHub(config.device_specs()) as hub:
+        async with (
+            delivery(store, Destinations.from_config(config)) as sending,
+            DeviceHub(config.device_specs()) as hub,
+        ):
+            closed = recover(store, config.station.id, on_sent=sending.on_sent)
+            if closed:
+                log.warning("closed visits left open by a stop", extra={"count": len(closed)})
             controller = Controller(
                 hub,
                 store,
                 config.station.id,
                 voice=Voice(),
                 timer=IdleTimer(config.kiosk.idle_timeout, config.kiosk.idle_warning),
+                on_sent=sending.on_sent,
             )
             settings = KioskSettings(
                 station_name=config.station.name,
