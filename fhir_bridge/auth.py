@@ -32,7 +32,8 @@ __all__ = ["ASSERTION_LIFETIME", "ClientKey", "SmartAuth", "load_client_key"]
 
 #: How far ahead a client assertion expires; the specification allows at most 5 minutes.
 ASSERTION_LIFETIME = 240.0
-# A token is fetched again when less than this much of its life is left.
+# A token is fetched again when less than this much of its life is left (or a fifth
+# of it, for a short-lived one).
 _REFRESH_MARGIN = 30.0
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -118,7 +119,7 @@ class SmartAuth:
         self._clock = clock
         self._token_url: str | None = None
         self._token: str | None = None
-        self._expires = 0.0
+        self._refresh_at = 0.0
         self._lock = asyncio.Lock()
         self.tokens_fetched = 0
 
@@ -130,7 +131,7 @@ class SmartAuth:
         """A current access token, fetching a new one when the cached one is near its end."""
         async with self._lock:
             token = self._token
-            if token is None or self._clock() >= self._expires - _REFRESH_MARGIN:
+            if token is None or self._clock() >= self._refresh_at:
                 token = await self._fetch()
             return token
 
@@ -154,7 +155,8 @@ class SmartAuth:
         lifetime = body.get("expires_in", 300)
         if not isinstance(lifetime, int | float) or lifetime <= 0:
             lifetime = 300
-        self._token, self._expires = token, asked + float(lifetime)
+        self._token = token
+        self._refresh_at = asked + float(lifetime) - min(_REFRESH_MARGIN, 0.2 * float(lifetime))
         self.tokens_fetched += 1
         return token
 

@@ -123,6 +123,8 @@ class FhirClient:
             raise DeliveryRetryable(f"the hospital did not answer within {seconds:g} s") from exc
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
             raise DeliveryRetryable("the connection was cut before the answer arrived") from exc
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise DeliveryRetryable("the hospital's TLS certificate is not trusted") from exc
         except aiohttp.ClientConnectorError as exc:
             raise DeliveryRetryable("the hospital's server cannot be reached") from exc
         except aiohttp.ClientError as exc:
