@@ -32,6 +32,8 @@ class IdentifierSystems:
         cccd: the citizen ID card (type NI).
         bhyt: the health-insurance card.
         mr: the hospital's own medical record number (type MR).
+        practitioner: the hospital's system for its doctors' ids; empty means the
+            station's own ``{station}/practitioner``.
         station: the station's own namespace; ``/visit``, ``/measurement``,
             ``/device``, ``/provenance``... are appended to it for the identifiers
             of the resources a visit produces.
@@ -40,6 +42,7 @@ class IdentifierSystems:
     cccd: str = "http://fhir.hl7.org.vn/core/sid/cccd"
     bhyt: str = "http://fhir.hl7.org.vn/core/sid/bhyt"
     mr: str = ""
+    practitioner: str = ""
     station: str = "https://citizen-station.example.vn/fhir/sid"
 
 
