@@ -100,7 +100,7 @@ class SmartAuth:
         base_url: the FHIR base URL (its smart-configuration is discovered).
         client: the station's client key.
         scope: the scopes to ask for.
-        clock: seconds, monotonic enough for expiry (``time.time``).
+        clock: seconds, for the token's expiry (``time.time``); assertions use real time.
     """
 
     def __init__(
@@ -145,7 +145,7 @@ class SmartAuth:
             "grant_type": "client_credentials",
             "scope": self._scope,
             "client_assertion_type": _ASSERTION_TYPE,
-            "client_assertion": self._client.assertion(token_url, now=self._clock()),
+            "client_assertion": self._client.assertion(token_url),
         }
         asked = self._clock()
         body = await self._call("POST", token_url, data=form, what="token request")

@@ -5,8 +5,6 @@ Everything runs on 127.0.0.1; every person, identifier and reading here is inven
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import re
 import shutil
@@ -21,10 +19,8 @@ from pathlib import Path
 
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from fhir_test_keys import private_ca_files, public_jwk  # type: ignore[import-not-found]
 
 from fhir_bridge import sandbox_server
 from fhir_bridge.sandbox_server import (
@@ -65,11 +61,7 @@ class Client:
 
     @property
     def public_jwk(self):
-        algorithm = (
-            jwt.algorithms.RSAAlgorithm if self.alg == "RS384" else jwt.algorithms.ECAlgorithm
-        )
-        jwk = algorithm.to_jwk(self.key.public_key(), as_dict=True)
-        return {**jwk, "kid": self.kid, "alg": self.alg, "use": "sig"}
+        return public_jwk(self.key, self.alg, self.kid)
 
     def sandbox_client(self):
         return SandboxClient(self.client_id, {"keys": [self.public_jwk]})
@@ -525,43 +517,8 @@ def test_an_expired_token_is_refused_and_reset_empties_the_repository(rsa_client
 # ---------------------------------------------------------------- TLS
 
 
-def _certificate(subject, issuer, public_key, signing_key, *, ca):
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
-        builder = builder.add_extension(san, critical=False)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
 def test_https_with_a_private_ca(tmp_path):
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("Sandbox Test CA", "Sandbox Test CA", ca_key.public_key(), ca_key, ca=True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    cert = _certificate("127.0.0.1", "Sandbox Test CA", server_key.public_key(), ca_key, ca=False)
-    cert_path, key_path, ca_path = (
-        tmp_path / "server.pem",
-        tmp_path / "server.key",
-        tmp_path / "ca.pem",
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_path, key_path, ca_path = private_ca_files(tmp_path)
 
     with start_or_skip(tls=(cert_path, key_path)) as secure:
         assert secure.base_url.startswith("https://127.0.0.1:")
