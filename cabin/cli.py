@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fhir":
             with open_store(config) as store:
                 return fhir_cli.run(config, args, store)
-        if args.command == "run" and _wants_kiosk(args.kiosk):
-            with contextlib.suppress(KeyboardInterrupt):
-                return _run_kiosk(config, args)
-            return 0
+        if args.command == "run":
+            with _sandboxes(config, args.demo) as config:
+                if _wants_kiosk(args.kiosk):
+                    with contextlib.suppress(KeyboardInterrupt):
+                        return _run_kiosk(config, args)
+                    return 0
+                with contextlib.suppress(KeyboardInterrupt):
+                    return asyncio.run(_run(config, args))
+                return 0
         runner = {
-            "run": _run,
             "devices": _devices,
             "record": _record,
             "simulate": _simulate,
@@ -142,6 +147,30 @@ def _toml_lines(tree: dict[str, Any], prefix: str = "") -> list[str]:
             lines += ["", f"[{name}]"]
         lines += _toml_lines(value, f"{name}.")
     return lines
+
+
+@contextlib.contextmanager
+def _sandboxes(config: Config, demo: bool) -> Iterator[Config]:
+    """With ``--demo``, a sandbox for each outside system the configuration leaves unset.
+
+    Today that is the hospital's FHIR server (Medplum's router, see
+    :mod:`fhir_bridge.sandbox_server`) when ``[hospital] fhir_base_url`` is empty.
+    """
+    if not demo or config.hospital.fhir_base_url:
+        yield config
+        return
+    from fhir_bridge.sandbox_server import FhirSandbox, FhirSandboxError
+
+    try:
+        sandbox = FhirSandbox.start()
+    except FhirSandboxError as exc:
+        print(f"No hospital sandbox ({exc}); visits wait in the outbox.", flush=True)
+        yield config
+        return
+    with sandbox:
+        print(f"Hospital FHIR sandbox (Medplum): {sandbox.base_url}", flush=True)
+        hospital = dataclasses.replace(config.hospital, fhir_base_url=sandbox.base_url)
+        yield dataclasses.replace(config, hospital=hospital)
 
 
 def open_store(config: Config) -> Store:
