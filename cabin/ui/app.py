@@ -120,6 +120,7 @@ async def _serve(
             settings = KioskSettings(
                 station_name=config.station.name,
                 hospital=config.hospital.name,
+                hospitals=tuple((h.id, h.name) for h in config.hospitals.values()),
                 retention_days=config.hospital.retention_days,
                 # No printer configured: the receipt job goes to a file, as a printer's would.
                 printer=Path(config.kiosk.printer)

@@ -2,6 +2,8 @@
 
 Saying no is not a dead end: the resident still measures and reads the results,
 and nothing leaves the station (:meth:`cabin.visit.VisitFlow.send` refuses).
+Where the station serves several hospitals, one large button per hospital picks
+where the results go; the station's own is picked to begin with.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PyQt6.QtWidgets import QHBoxLayout
+from PyQt6.QtWidgets import QHBoxLayout, QPushButton
 
 from cabin.ui.screen import Screen
-from cabin.ui.widgets import label
+from cabin.ui.widgets import button, label, set_role
 
 if TYPE_CHECKING:
     from cabin.ui.kiosk import Kiosk
@@ -36,11 +38,22 @@ class ConsentScreen(Screen):
             line = label()
             self.bind(line, key, params)
             self.add(line)
+        self.hospitals: dict[str, QPushButton] = {}
+        if len(kiosk.settings.hospitals) > 1:
+            row = QHBoxLayout()
+            row.setSpacing(20)
+            for hospital_id, _ in kiosk.settings.hospitals:
+                choice = button("secondary")
+                choice.clicked.connect(lambda _=False, h=hospital_id: self.on_hospital(h))
+                self.hospitals[hospital_id] = choice
+                row.addWidget(choice)
+            self.add(row)
         self.outer.addStretch(1)
         choices = QHBoxLayout()
         choices.setSpacing(40)
-        self.yes = self.action("consent.yes", width=420, height=120)
-        self.no = self.action("consent.no", "", width=420, height=120)
+        tall = 100 if self.hospitals else 120  # room for the hospitals' row
+        self.yes = self.action("consent.yes", width=420, height=tall)
+        self.no = self.action("consent.no", "", width=420, height=tall)
         for choice in (self.yes, self.no):
             choices.addWidget(choice)
         self.add(choices)
@@ -49,6 +62,7 @@ class ConsentScreen(Screen):
         self.bottom_bar()
 
     def enter(self) -> None:
+        self._show_hospital()
         self.kiosk.say(
             " ".join(
                 (
@@ -59,10 +73,27 @@ class ConsentScreen(Screen):
             )
         )
 
+    def on_hospital(self, hospital_id: str) -> None:
+        self.kiosk.session.hospital = hospital_id
+        self._show_hospital()
+        self.kiosk.say(self.t("consent.who", hospital=self.kiosk.hospital))
+
+    def _show_hospital(self) -> None:
+        default = self.kiosk.settings.hospitals[0][0] if self.hospitals else None
+        chosen = self.kiosk.session.hospital or default
+        names = dict(self.kiosk.settings.hospitals)
+        for hospital_id, choice in self.hospitals.items():
+            picked = hospital_id == chosen
+            set_role(choice, "selected" if picked else "secondary")
+            choice.setText(("✓ " if picked else "") + names[hospital_id])  # not by colour alone
+        self.retranslate()  # the "who receives it" line names the chosen one
+
     def on_choice(self, consent: bool) -> None:
         visit = self.kiosk.controller.visit
         if visit is None:
             return
+        if consent and self.kiosk.session.hospital is not None:
+            visit.choose_hospital(self.kiosk.session.hospital)
         visit.give_consent(consent)
         self.kiosk.go("measure")
 

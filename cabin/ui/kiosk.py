@@ -59,6 +59,8 @@ class KioskSettings:
         timezone: the zone dates are shown in.
         goodbye_seconds: how long Goodbye stays before the screen is wiped.
         services: names of the public-service screens (none yet).
+        hospitals: the hospitals a resident may send to, ``(id, name)``, the station's
+            default first; with fewer than two, consent offers no choice.
     """
 
     station_name: str = "Trạm công dân số"
@@ -68,6 +70,7 @@ class KioskSettings:
     timezone: str = "Asia/Ho_Chi_Minh"
     goodbye_seconds: float = 8.0
     services: tuple[str, ...] = ()
+    hospitals: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Session:
     results: dict[Vital, Outcome | Failure] = field(default_factory=dict)
     skipped: set[Vital] = field(default_factory=set)
     sent: bool = False
+    hospital: str | None = None  # the id chosen at consent; None: the station's default
 
 
 class _TouchFilter(QObject):
@@ -168,7 +172,9 @@ class Kiosk(QWidget):
 
     @property
     def hospital(self) -> str:
-        return self.settings.hospital or tr("hospital.default", self.lang)
+        """The name of the hospital this visit's results go to."""
+        chosen = dict(self.settings.hospitals).get(self.session.hospital or "")
+        return chosen or self.settings.hospital or tr("hospital.default", self.lang)
 
     # --- lifecycle -------------------------------------------------------------------------
 

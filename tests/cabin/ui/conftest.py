@@ -60,6 +60,7 @@ def station(qtbot, store: Store, tmp_path: Path):
         tick_seconds: float = 1.0,
         printer: Path | None = tmp_path / "printer.prn",
         camera: Camera | None = None,
+        hospitals: tuple[tuple[str, str], ...] = (),
     ) -> AsyncIterator[Station]:
         hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         await hub.start()
@@ -75,6 +76,7 @@ def station(qtbot, store: Store, tmp_path: Path):
             hospital=HOSPITAL,
             printer=printer,
             goodbye_seconds=0.8,
+            hospitals=hospitals,
         )
         card_camera = CardCamera(camera, decode_every=2) if camera is not None else None
         kiosk = Kiosk(controller, settings, camera=card_camera)

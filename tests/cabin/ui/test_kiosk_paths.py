@@ -211,3 +211,40 @@ def test_public_services_and_sos_are_placeholders_that_lead_back_home(run, stati
             assert s.controller.visit is None  # no visit was started
 
     run(visit())
+
+
+def test_the_resident_chooses_the_hospital_at_consent(run, station, store):
+    hospitals = (("bv-a", "Bệnh viện Thử A"), ("bv-b", "Bệnh viện Đa khoa Thử B"))
+
+    async def visit():
+        async with station(OXIMETER, hospitals=hospitals) as s:
+            screens = s.kiosk.screens
+            await s.tap(screens["home"].health)
+            await s.tap(screens["identify"].anonymous)
+            consent = screens["consent"]
+            assert consent.hospitals["bv-a"].property("role") == "selected"
+            assert "Bệnh viện Thử A" in s.texts()
+            await s.tap(consent.hospitals["bv-b"])
+            assert consent.hospitals["bv-b"].property("role") == "selected"
+            assert consent.hospitals["bv-a"].property("role") == "secondary"
+            assert tr("consent.who", hospital="Bệnh viện Đa khoa Thử B") in s.texts()
+            await s.shot("18-consent-choose-hospital", publish=True)
+            visit_id = s.controller.visit.visit_id
+            await s.tap(consent.yes)
+            assert s.screen == "measure"
+        assert store.visit(visit_id).hospital == "bv-b"
+
+    run(visit())
+
+
+def test_one_hospital_means_no_choice(run, station, store):
+    async def visit():
+        async with station(OXIMETER, hospitals=(("only", "Bệnh viện Duy nhất"),)) as s:
+            await s.tap(s.kiosk.screens["home"].health)
+            await s.tap(s.kiosk.screens["identify"].anonymous)
+            assert s.kiosk.screens["consent"].hospitals == {}
+            visit_id = s.controller.visit.visit_id
+            await s.tap(s.kiosk.screens["consent"].yes)
+        assert store.visit(visit_id).hospital is None
+
+    run(visit())
