@@ -11,6 +11,7 @@ and puts it back in line.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from cabin.errors import StoreError
 from cabin.store import Store
@@ -44,10 +45,17 @@ def gather(
     resident = None if visit.resident_id is None else store.resident(visit.resident_id)
     measurements = store.measurements(visit_id)
     waveforms = store.waveforms(visit_id)
-    used = {m.device_id for m in measurements} | {w.device_id for w in waveforms}
+    # Each device as it described itself when it last measured in this visit: a unit
+    # replaced since then does not rename an old visit's records.
+    last_used: dict[str, datetime] = {}
+    for device_id, when in [(m.device_id, m.received_at) for m in measurements] + [
+        (w.device_id, w.start_time) for w in waveforms
+    ]:
+        if device_id:
+            last_used[device_id] = max(when, last_used.get(device_id, when))
     devices = {}
-    for device_id in sorted(d for d in used if d):
-        info = store.device_info(device_id)
+    for device_id, when in sorted(last_used.items()):
+        info = store.device_info(device_id, at=when)
         described = {name: info.get(name, "") for name in _INFO_FIELDS}
         kind = destinations.device_kinds.get(device_id, "")
         devices[device_id] = DeviceInfo(device_id, kind, **described)

@@ -2,8 +2,9 @@
 
 A BLE device reads out its Device Information (manufacturer, model, serial,
 firmware...) when it connects; the hospital's FHIR Device resource needs it
-long after the device has gone. One row per configured device id holds the
-latest description. It is not personal data and is stored in clear.
+long after the device has gone. A row is appended whenever a device's
+description changes (a unit replaced, its firmware updated), so a visit rebuilt
+later still names the unit that measured it. Not personal data: stored in clear.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from cabin.store.db import Database, require_text
 
 __all__ = ["DeviceRecords"]
 
+_LATEST = (
+    "SELECT info FROM device_descriptions WHERE device_id = ? AND seen_at <= ?"
+    " ORDER BY seen_at DESC, id DESC LIMIT 1"
+)
+
 
 class DeviceRecords(Database):
-    """The ``devices`` table."""
+    """The ``device_descriptions`` table."""
 
     def note_device(
         self, device_id: str, info: Mapping[str, str], *, at: datetime | None = None
@@ -36,19 +42,18 @@ class DeviceRecords(Database):
         text = json.dumps({str(k): str(v) for k, v in info.items()}, sort_keys=True)
         stamp = codec.to_db_time(at or codec.utc_now(), "at")
         with self.transaction():
-            row = self._fetchone("SELECT info FROM devices WHERE id = ?", (device_id,))
+            row = self._fetchone(_LATEST, (device_id, stamp))
             if row is not None and row[0] == text:
                 return False
             self._run(
-                "INSERT INTO devices (id, info, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET info = excluded.info,"
-                " updated_at = excluded.updated_at",
+                "INSERT INTO device_descriptions (device_id, info, seen_at) VALUES (?, ?, ?)",
                 (device_id, text, stamp),
             )
         return True
 
-    def device_info(self, device_id: str) -> Mapping[str, str]:
-        """The latest description of a device; empty when it never gave one."""
-        row = self._fetchone("SELECT info FROM devices WHERE id = ?", (device_id,))
+    def device_info(self, device_id: str, *, at: datetime | None = None) -> Mapping[str, str]:
+        """How a device described itself at ``at`` (now by default); empty if it had not."""
+        stamp = codec.to_db_time(at or codec.utc_now(), "at")
+        row = self._fetchone(_LATEST, (device_id, stamp))
         info: dict[str, str] = {} if row is None else json.loads(row[0])
         return MappingProxyType(info)

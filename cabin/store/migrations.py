@@ -174,12 +174,15 @@ _V2_SQL = """
 ALTER TABLE visits ADD COLUMN hospital TEXT;
 
 -- what each device said of itself (BLE Device Information: manufacturer, model,
--- serial, firmware...), the latest seen; no personal data
-CREATE TABLE devices (
-    id TEXT PRIMARY KEY,
+-- serial, firmware...), a row each time it changes, so an old visit still names the
+-- unit that measured it after that unit was replaced; no personal data
+CREATE TABLE device_descriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL,
     info TEXT NOT NULL CHECK (json_valid(info)),
-    updated_at TEXT NOT NULL
+    seen_at TEXT NOT NULL
 ) STRICT;
+CREATE INDEX device_descriptions_by_device ON device_descriptions (device_id, seen_at, id);
 
 -- records waiting to leave the station, one per visit, destination and kind.
 -- payload: the sealed, compressed record (NULL when it could not be built);

@@ -143,6 +143,20 @@ def test_device_descriptions_keep_the_latest(store: Store) -> None:
     assert store.device_info("ble_cuff")["firmware"] == "2.1"
 
 
+def test_a_replaced_unit_does_not_rename_what_the_old_one_measured(store: Store) -> None:
+    old = {"model": "BP-7", "serial": "SN-OLD"}
+    new = {"model": "BP-7", "serial": "SN-NEW"}
+    store.note_device("bp", old, at=T0)
+    store.note_device("bp", new, at=T0 + timedelta(days=30))
+    assert store.device_info("bp", at=T0 + timedelta(days=29)) == old
+    assert store.device_info("bp", at=T0 + timedelta(days=30)) == new
+    assert store.device_info("bp") == new
+    assert store.device_info("bp", at=T0 - timedelta(seconds=1)) == {}  # not yet described
+    # The old unit back on the stand is a change again, kept as such.
+    assert store.note_device("bp", old, at=T0 + timedelta(days=31))
+    assert store.device_info("bp") == old
+
+
 def test_a_visit_remembers_the_chosen_hospital(store: Store, visit: str) -> None:
     assert store.visit(visit).hospital is None  # type: ignore[union-attr]
     store.set_visit_hospital(visit, "bv-b")

@@ -294,3 +294,15 @@ async def test_https_with_the_hospitals_ca_bundle(tmp_path):
         assert ok.state == "delivered"
         assert waiting.state == "pending"
         assert waiting.last_error == "the hospital's TLS certificate is not trusted"
+
+
+def test_a_rebuilt_bundle_names_the_units_that_measured_then(tmp_path):
+    config, _, destinations = station(tmp_path, "http://127.0.0.1:9")
+    with Store.open(config.store.path, key=bytes.fromhex(config.store.key)) as store:
+        # Seeds 1 and 2 measure with other units (serials) under the same device ids.
+        first, second = fill(store, destinations, [1, 2])
+        [sent] = store.outbox_entries(visit_id=first)
+        rebuilt = gather(store, first, destinations)
+        assert rebuilt.devices["bp"].serial == demo_record(1).devices["bp"].serial
+        assert gather(store, second, destinations).devices["bp"].serial == "SIM-BP-0002"
+        assert bundle_bytes(rebuilt) == sent.payload
