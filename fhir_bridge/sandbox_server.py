@@ -140,7 +140,7 @@ class FhirSandbox:
             process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [node, str(SANDBOX_DIR / "server.mjs"), str(config_path)],
                 cwd=SANDBOX_DIR,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the server ends when this pipe closes
                 stdout=subprocess.PIPE,
                 stderr=log,
             )
@@ -165,6 +165,11 @@ class FhirSandbox:
     @property
     def running(self) -> bool:
         return self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The server process's id."""
+        return self._process.pid
 
     def stats(self) -> dict[str, Any]:
         """Counts: ``requests``, ``transactions``, ``tokens_issued`` and ``resources`` by type."""
@@ -239,7 +244,7 @@ def _read_line(process: subprocess.Popen[bytes], stream: IO[bytes], timeout: flo
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, wait, kill if it will not go; close our end of its stdout."""
+    """Terminate, wait, kill if it will not go; close our ends of its pipes."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -247,5 +252,6 @@ def _end(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            pipe.close()

@@ -577,3 +577,8 @@ function shutdown() {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+// The launcher holds our stdin open; when it ends (the launcher died, even by SIGKILL),
+// so do we, rather than linger on a port nobody will stop.
+process.stdin.on('end', shutdown);
+process.stdin.on('error', shutdown);
+process.stdin.resume();

@@ -10,6 +10,8 @@ import re
 import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -566,3 +568,37 @@ def test_stop_is_idempotent():
     sandbox.stop()
     assert not sandbox.running
     assert not sandbox.log_path.exists()
+
+
+def test_the_server_ends_when_its_launcher_is_killed():
+    code = (
+        "from fhir_bridge.sandbox_server import FhirSandbox\n"
+        "import time\n"
+        "sandbox = FhirSandbox.start()\n"
+        "print(sandbox.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    launcher = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        line = launcher.stdout.readline()
+        if not line:
+            pytest.skip("the FHIR sandbox cannot run here")
+        node = int(line)
+        launcher.kill()  # SIGKILL: no chance to stop the server politely
+        launcher.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(node) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(node)
+    finally:
+        launcher.kill()
+        launcher.wait(10)
+        launcher.stdout.close()
+
+
+def _alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
