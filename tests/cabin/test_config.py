@@ -119,3 +119,28 @@ def test_kiosk_and_hospital_settings_take_numbers_and_check_them(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(env={"CABIN_KIOSK__IDLE_WARNING": "200"})
     assert info.value.key == "kiosk.idle_warning"
+
+
+def test_several_hospitals_and_the_delivery_settings(tmp_path):
+    path = tmp_path / "station.toml"
+    path.write_text(
+        '[hospital]\nid = "bv-a"\nfhir_base_url = "https://a.example.vn/fhir"\n'
+        '[hospitals.bv-b]\nname = "Bệnh viện B"\nclient_id = "cabin-7"\n'
+        "[fhir]\nretry_first = 2\nretry_max = 600\n",
+        encoding="utf-8",
+    )
+    config = load_config(path, env={"CABIN_HOSPITALS__BV-B__KEY_ID": "k-2026"})
+    assert list(config.hospitals) == ["bv-a", "bv-b"]
+    assert config.hospitals["bv-b"].id == "bv-b"
+    assert config.hospitals["bv-b"].key_id == "k-2026"
+    assert config.hospital.fhir_base_url == "https://a.example.vn/fhir"
+    assert (config.fhir.retry_first, config.fhir.retry_max) == (2.0, 600.0)
+    with pytest.raises(ConfigError) as info:
+        load_config(env={"CABIN_FHIR__RETRY_FIRST": "0"})
+    assert info.value.key == "fhir.retry_first"
+    with pytest.raises(ConfigError) as info:
+        load_config(env={"CABIN_HOSPITALS__SANDBOX__NAME": "the default again"})
+    assert info.value.key == "hospitals.sandbox"
+    with pytest.raises(ConfigError) as info:
+        load_config(env={"CABIN_HOSPITALS__BV-C__COLOUR": "red"})
+    assert info.value.key == "hospitals.bv-c.colour"
