@@ -24,6 +24,7 @@ import {
   getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
+  matchesSearchRequest,
   normalizeOperationOutcome,
   notFound,
   unauthorized,
@@ -156,8 +157,28 @@ function validate(resource) {
 
 // ---------------------------------------------------------------- repository
 
+// The two searches a conditional create makes, by identifier and by tag, go through an
+// index of `system|value`: a hospital's server has database indexes, and Medplum's
+// in-memory search scans every stored resource of the type, twice per conditional
+// create, so each transaction would cost more with every visit already stored.
+const INDEXED = new Set(['identifier', '_tag']);
+
+function indexKeys(resource) {
+  if (!resource) {
+    return [];
+  }
+  const type = resource.resourceType;
+  const ids = [resource.identifier ?? []].flat();
+  return [
+    ...ids.map((i) => `${type}\nidentifier\n${i.system ?? ''}|${i.value ?? ''}`),
+    ...(resource.meta?.tag ?? []).map((t) => `${type}\n_tag\n${t.system ?? ''}|${t.code ?? ''}`),
+  ];
+}
+
 class SandboxRepository extends MemoryRepository {
   #depth = 0;
+  #journal = null; // the writes of the transaction under way, to undo on error
+  #index = new Map(); // `${type}\n${code}\n${system}|${value}` -> Set of ids
 
   // Every write (update and patch end here too) is validated first.
   async createResource(resource, options) {
@@ -166,24 +187,79 @@ class SandboxRepository extends MemoryRepository {
       delete copy.meta; // updateResource strips versionId/lastUpdated, which may leave {}
     }
     validate(copy);
-    return super.createResource(copy, options);
+    const type = copy.resourceType;
+    const before = copy.id ? this.resources.get(type)?.get(copy.id) : undefined;
+    const versions = copy.id ? this.history.get(type)?.get(copy.id)?.length : undefined;
+    const created = await super.createResource(copy, options);
+    const stored = this.resources.get(type).get(created.id);
+    this.#journal?.push({ type, id: created.id, before, versions, after: stored });
+    this.#reindex(created.id, before, stored);
+    return created;
   }
 
-  // All or nothing: on error, restore the maps as they were. A nested call (a conditional
-  // create inside a transaction) takes part in the outer one.
+  async deleteResource(resourceType, id) {
+    const before = this.resources.get(resourceType)?.get(id);
+    await super.deleteResource(resourceType, id);
+    this.#journal?.push({ type: resourceType, id, before, versions: -1, after: undefined });
+    this.#reindex(id, before, undefined);
+  }
+
+  async search(searchRequest) {
+    const filters = searchRequest.filters ?? [];
+    const [filter] = filters;
+    const indexed =
+      filters.length === 1 &&
+      INDEXED.has(filter.code) &&
+      filter.operator === 'eq' &&
+      filter.value.includes('|') &&
+      !filter.value.includes(',') &&
+      !searchRequest.sortRules?.length;
+    if (!indexed) {
+      return super.search(searchRequest);
+    }
+    const type = searchRequest.resourceType;
+    const ids = this.#index.get(`${type}\n${filter.code}\n${filter.value}`) ?? new Set();
+    const byId = this.resources.get(type) ?? new Map();
+    // The index only narrows: Medplum's own matcher still decides.
+    const found = [...ids]
+      .map((id) => byId.get(id))
+      .filter((r) => r && matchesSearchRequest(r, searchRequest));
+    let entry = found.map((r) => ({ resource: structuredClone(r) }));
+    if (searchRequest.offset !== undefined) {
+      entry = entry.slice(searchRequest.offset);
+    }
+    if (searchRequest.count !== undefined) {
+      entry = entry.slice(0, searchRequest.count);
+    }
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: entry.length ? entry : undefined,
+      total: found.length,
+    };
+  }
+
+  clear() {
+    super.clear();
+    this.#index.clear();
+  }
+
+  // All or nothing: on error, undo the transaction's writes, newest first. A nested
+  // call (a conditional create inside a transaction) takes part in the outer one.
   async withTransaction(callback) {
     if (this.#depth > 0) {
       return callback(undefined);
     }
-    const saved = this.#snapshot();
+    this.#journal = [];
     this.#depth++;
     try {
       return await callback(undefined);
     } catch (err) {
-      this.#restore(saved);
+      this.#undo(this.#journal);
       throw err;
     } finally {
       this.#depth--;
+      this.#journal = null;
     }
   }
 
@@ -208,22 +284,37 @@ class SandboxRepository extends MemoryRepository {
     return counts;
   }
 
-  // Stored resources are never mutated (MemoryRepository stores a fresh copy per version),
-  // so copying the two levels of maps and the version lists is a full snapshot.
-  #snapshot() {
-    const copy = (outer, inner) => new Map([...outer].map(([key, value]) => [key, inner(value)]));
-    return {
-      resources: copy(this.resources, (byId) => new Map(byId)),
-      history: copy(this.history, (byId) => copy(byId, (versions) => [...versions])),
-    };
+  #reindex(id, before, after) {
+    for (const key of indexKeys(before)) {
+      this.#index.get(key)?.delete(id);
+    }
+    for (const key of indexKeys(after)) {
+      if (!this.#index.has(key)) {
+        this.#index.set(key, new Set());
+      }
+      this.#index.get(key).add(id);
+    }
   }
 
-  #restore(saved) {
-    for (const name of ['resources', 'history']) {
-      this[name].clear();
-      for (const [key, value] of saved[name]) {
-        this[name].set(key, value);
+  // Stored resources are never mutated (MemoryRepository stores a fresh copy per version),
+  // so putting back the previous object and version count undoes a write.
+  #undo(journal) {
+    for (const { type, id, before, versions, after } of journal.reverse()) {
+      const byId = this.resources.get(type);
+      if (before === undefined) {
+        byId?.delete(id);
+      } else {
+        byId.set(id, before);
       }
+      if (versions !== -1) {
+        const history = this.history.get(type);
+        if (versions === undefined) {
+          history?.delete(id);
+        } else {
+          history.get(id).length = versions;
+        }
+      }
+      this.#reindex(id, after, before);
     }
   }
 }
