@@ -83,7 +83,10 @@ def sampled_data(
     x = np.asarray(samples, dtype=np.float64)
     finite = np.isfinite(x)
     steps = np.rint(np.where(finite, x, 0.0) / float(resolution_mv)).astype(np.int64)
-    data = " ".join(str(int(s)) if ok else "E" for s, ok in zip(steps, finite, strict=True))
+    words: list[str] = [str(step) for step in steps.tolist()]  # tolist: Python ints, fast
+    for gap in np.flatnonzero(~finite).tolist():
+        words[gap] = "E"
+    data = " ".join(words)
     return SampledData(
         origin=Quantity(value=Decimal(0), unit="mV", system=UCUM, code="mV"),
         period=Decimal(repr(1000.0 / fs)),
