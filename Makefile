@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the station and its tests use, installed when missing:
-# the Vietnamese voice, fonts that cover Vietnamese, a virtual screen for the kiosk.
-APT_PACKAGES := espeak-ng fonts-noto-core xvfb
+# the Vietnamese voice, fonts that cover Vietnamese, a virtual screen for the kiosk,
+# and the browser the doctor's console is tested in (Playwright drives it; no download).
+APT_PACKAGES := espeak-ng fonts-noto-core xvfb chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint typecheck pytest deps apt bench clean

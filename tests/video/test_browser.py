@@ -1,0 +1,63 @@
+"""The browser the doctor's console is tested in: Debian's Chromium, driven by Playwright.
+
+Chromium's fake camera and microphone stand in for the doctor's; the page is served
+on 127.0.0.1 (a secure context, so getUserMedia is allowed).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from aiohttp import web
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a closed network and a machine with no display or GPU (see the env notes):
+# without the background-networking ones Chromium keeps calling out and being refused.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+PAGE = """<!doctype html><meta charset="utf-8"><title>chờ</title>
+<h1>Bảng điều khiển bác sĩ</h1>
+<script>
+navigator.mediaDevices.getUserMedia({video: true, audio: true})
+  .then((stream) => { document.title = stream.getTracks().map((t) => t.kind).sort().join(","); })
+  .catch((error) => { document.title = "error: " + error.name; });
+</script>"""
+
+
+async def test_chromium_starts_headless_with_a_fake_camera_and_microphone():
+    playwright_api = pytest.importorskip("playwright.async_api")
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (make deps installs it)")
+    async def console(_: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", console)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with playwright_api.async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(f"http://127.0.0.1:{port}/")
+                await page.wait_for_function("document.title !== 'chờ'", timeout=15_000)
+                assert await page.title() == "audio,video"
+                assert "Bảng điều khiển bác sĩ" in await page.inner_text("h1")
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
