@@ -224,8 +224,8 @@ class PortalAuth:
 
 
 AUTH_KEY = web.AppKey("portal_auth", PortalAuth)
-SESSION_KEY = "portal_session"
-"""``request[SESSION_KEY]`` is the :class:`Session`, or ``None`` when not logged in."""
+SESSION_KEY = web.RequestKey("portal_session", Session)
+"""``request.get(SESSION_KEY)`` is the :class:`Session`, or ``None`` when not logged in."""
 
 
 def setup_auth(
@@ -244,8 +244,8 @@ def setup_auth(
     """
     auth = PortalAuth(
         store=store,
-        sessions=sessions or SessionStore(),
-        limiter=limiter or LoginLimiter(),
+        sessions=sessions if sessions is not None else SessionStore(),
+        limiter=limiter if limiter is not None else LoginLimiter(),
         secure_cookies=secure_cookies,
         home=home,
     )
@@ -264,7 +264,7 @@ def require_role(request: web.Request, *roles: Role | str) -> Session:
         web.HTTPUnauthorized: nobody is logged in.
         web.HTTPForbidden: the account's role is not among ``roles``.
     """
-    session: Session | None = request.get(SESSION_KEY)
+    session = request.get(SESSION_KEY)
     if session is None:
         raise web.HTTPUnauthorized(text="Please log in. / Vui lòng đăng nhập.")
     if roles and session.role not in {Role(r) for r in roles}:
@@ -302,7 +302,8 @@ async def _session_middleware(request: web.Request, handler: Handler) -> web.Str
     auth = request.app[AUTH_KEY]
     token = request.cookies.get(SESSION_COOKIE)
     session = auth.sessions.get(token) if token else None
-    request[SESSION_KEY] = session
+    if session is not None:
+        request[SESSION_KEY] = session
     if session is not None and request.method in _UNSAFE_METHODS and request.path != "/login":
         supplied = request.headers.get(CSRF_HEADER)
         if supplied is None and request.content_type in _FORM_TYPES:
@@ -416,7 +417,7 @@ async def _login(request: web.Request) -> web.StreamResponse:
         auth.sessions.drop(old)
     session = auth.sessions.create(account)
     _log.info("portal login (role %s)", account.role.value)
-    response = web.HTTPSeeOther(auth.home)
+    response = web.Response(status=303, headers={"Location": auth.home})
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -431,10 +432,10 @@ async def _login(request: web.Request) -> web.StreamResponse:
 
 async def _logout(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
-    session: Session | None = request.get(SESSION_KEY)
+    session = request.get(SESSION_KEY)
     if session is not None:
         auth.sessions.drop(session.token)
-    response = web.HTTPSeeOther("/login")
+    response = web.Response(status=303, headers={"Location": "/login"})
     response.del_cookie(
         SESSION_COOKIE, path="/", secure=auth.secure_cookies, httponly=True, samesite="Strict"
     )
