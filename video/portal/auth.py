@@ -265,7 +265,7 @@ def require_role(request: web.Request, *roles: Role | str) -> Session:
         web.HTTPForbidden: the account's role is not among ``roles``.
     """
     session = request.get(SESSION_KEY)
-    if session is None:
+    if not isinstance(session, Session):
         raise web.HTTPUnauthorized(text="Please log in. / Vui lòng đăng nhập.")
     if roles and session.role not in {Role(r) for r in roles}:
         raise web.HTTPForbidden(
