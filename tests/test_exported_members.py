@@ -18,6 +18,7 @@ PACKAGES = [
     "hardware.sim",
     "services",
     "video",
+    "video.portal",
     "vitals",
 ]
 

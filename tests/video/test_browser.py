@@ -38,6 +38,7 @@ async def test_chromium_starts_headless_with_a_fake_camera_and_microphone():
     playwright_api = pytest.importorskip("playwright.async_api")
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make deps installs it)")
+
     async def console(_: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
