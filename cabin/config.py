@@ -31,6 +31,7 @@ __all__ = [
     "HospitalConfig",
     "KioskConfig",
     "LoggingConfig",
+    "PortalConfig",
     "Secret",
     "StationConfig",
     "StoreConfig",
@@ -141,6 +142,19 @@ class KioskConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PortalConfig:
+    """The portal (doctors' and operators' consoles): its account database and address.
+
+    ``secure_cookies`` off only for plain http on 127.0.0.1 (tests and ``make run``).
+    """
+
+    db: Path = Path("portal.db")
+    host: str = "127.0.0.1"
+    port: int = 8480
+    secure_cookies: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingConfig:
     level: str = "info"
 
@@ -183,6 +197,7 @@ class Config:
     devices: Mapping[str, DeviceConfig] = field(default_factory=_default_devices)
     fhir: FhirConfig = field(default_factory=FhirConfig)
     more_hospitals: Mapping[str, HospitalConfig] = field(default_factory=dict)
+    portal: PortalConfig = field(default_factory=PortalConfig)
 
     @property
     def hospitals(self) -> dict[str, HospitalConfig]:
@@ -258,6 +273,9 @@ def _build(raw: dict[str, Any]) -> Config:
     if not 0 < fhir.retry_first <= fhir.retry_max:
         raise ConfigError("must be positive and at most retry_max", key="fhir.retry_first")
     more_hospitals = _hospitals(raw.pop("hospitals", {}), hospital.id)
+    portal = _section(PortalConfig, raw.pop("portal", {}), "portal")
+    if not portal.db.is_absolute():
+        portal = _replace(portal, db=data_dir / portal.db)
     # The technician's allow-list of BLE devices adds to the defaults; the file and the
     # environment still win for a name they set.
     configured = raw.pop("devices", None)
@@ -268,7 +286,7 @@ def _build(raw: dict[str, Any]) -> Config:
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
     return Config(
-        data_dir, station, store, hospital, kiosk, logging_, devices, fhir, more_hospitals
+        data_dir, station, store, hospital, kiosk, logging_, devices, fhir, more_hospitals, portal
     )
 
 
