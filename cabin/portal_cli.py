@@ -5,6 +5,7 @@
     cabin portal add-account USERNAME --name NAME --role doctor|operator|admin
                                               the password is read from standard input
     cabin portal add-station STATION_ID      prints the station's key, once
+    cabin portal serve [--seconds N]         the portal on [portal] host:port
 
 No prompt: scripts pipe the password in, so it never shows in the process list.
 """
@@ -12,6 +13,8 @@ No prompt: scripts pipe the password in, so it never shows in the process list.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import sys
 from typing import Any
 
@@ -30,6 +33,8 @@ def add_parser(sub: Any) -> None:
     account.add_argument("--role", required=True, choices=("doctor", "operator", "admin"))
     station = actions.add_parser("add-station", help="register a station; prints its key")
     station.add_argument("station_id")
+    serve = actions.add_parser("serve", help="run the portal")
+    serve.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
@@ -37,6 +42,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from video.portal.admin import add_station, create_account
 
     config.portal.db.parent.mkdir(parents=True, exist_ok=True)
+    if args.action == "serve":
+        return asyncio.run(_serve(config, args.seconds))
     try:
         if args.action == "add-account":
             account = create_account(
@@ -50,4 +57,26 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 2
     print(f"station {args.station_id}: key {key}")
     print("Give this key to the station; it is not shown again.")
+    return 0
+
+
+async def _serve(config: Config, seconds: float | None) -> int:
+    from aiohttp import web
+
+    from video.portal.accounts import AccountStore
+    from video.portal.app import create_app
+
+    with AccountStore.open(config.portal.db) as store:
+        app = create_app(store, secure_cookies=config.portal.secure_cookies)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, config.portal.host, config.portal.port)
+            await site.start()
+            for host, port in (a[:2] for a in runner.addresses):
+                print(f"Portal: http://{host}:{port}/login", flush=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.Event().wait(), seconds)
+        finally:
+            await runner.cleanup()
     return 0
