@@ -1,19 +1,66 @@
 """WebRTC teleconsultation: the cabin's media tracks, the cabin peer and the portal.
 
 So far: :class:`CameraTrack` and :class:`MicrophoneTrack` (real or simulated
-sources), and the simulated camera scene whose send-time strip
-(:func:`encode_timestamp` / :func:`decode_timestamp`) measures latency.
+sources), the simulated camera scene whose send-time strip
+(:func:`encode_timestamp` / :func:`decode_timestamp`) measures latency, the
+cabin's side of a consult (:class:`CabinPeer`), and what travels on its data
+channels (:mod:`video.channels`: small waveform and value messages on ``live``,
+the doctor's requests and the cabin's answers on ``control``). The portal is
+:mod:`video.portal`.
 """
 
 from __future__ import annotations
 
+from video.channels import (
+    Ack,
+    ChannelMessageError,
+    ControlMessage,
+    End,
+    Instruction,
+    LivePacer,
+    Measuring,
+    Note,
+    Remeasure,
+    Result,
+    ValuesMessage,
+    WaveMessage,
+    encode_control,
+    new_message_id,
+    parse_control,
+    parse_live,
+    values_message,
+    wave_gap,
+    waveform_messages,
+)
+from video.peer import CabinPeer, PeerStatus
 from video.scene import SimulatedScene, decode_timestamp, encode_timestamp
 from video.tracks import CameraTrack, MicrophoneTrack
 
 __all__ = [
+    "Ack",
+    "CabinPeer",
     "CameraTrack",
+    "ChannelMessageError",
+    "ControlMessage",
+    "End",
+    "Instruction",
+    "LivePacer",
+    "Measuring",
     "MicrophoneTrack",
+    "Note",
+    "PeerStatus",
+    "Remeasure",
+    "Result",
     "SimulatedScene",
+    "ValuesMessage",
+    "WaveMessage",
     "decode_timestamp",
+    "encode_control",
     "encode_timestamp",
+    "new_message_id",
+    "parse_control",
+    "parse_live",
+    "values_message",
+    "wave_gap",
+    "waveform_messages",
 ]
