@@ -4,29 +4,30 @@ So far: :class:`CameraTrack` and :class:`MicrophoneTrack` (real or simulated
 sources), the simulated camera scene whose send-time strip
 (:func:`encode_timestamp` / :func:`decode_timestamp`) measures latency, the
 cabin's side of a consult (:class:`CabinPeer`), and what travels on its data
-channels (:mod:`video.channels`: small waveform and value messages on ``live``,
-the doctor's requests and the cabin's answers on ``control``). The portal is
-:mod:`video.portal`.
+channels: small waveform and value messages on ``live`` (:mod:`video.live`), the
+doctor's requests and the cabin's answers on ``control`` (:mod:`video.control`),
+both read strictly (:mod:`video.strict_json`). The portal is :mod:`video.portal`.
 """
 
 from __future__ import annotations
 
-from video.channels import (
+from video.control import (
     Ack,
-    ChannelMessageError,
     ControlMessage,
     End,
     Instruction,
-    LivePacer,
     Measuring,
     Note,
     Remeasure,
     Result,
-    ValuesMessage,
-    WaveMessage,
     encode_control,
     new_message_id,
     parse_control,
+)
+from video.live import (
+    LivePacer,
+    ValuesMessage,
+    WaveMessage,
     parse_live,
     values_message,
     wave_gap,
@@ -34,6 +35,7 @@ from video.channels import (
 )
 from video.peer import CabinPeer, PeerStatus
 from video.scene import SimulatedScene, decode_timestamp, encode_timestamp
+from video.strict_json import ChannelMessageError
 from video.tracks import CameraTrack, MicrophoneTrack
 
 __all__ = [

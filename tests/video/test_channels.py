@@ -14,29 +14,31 @@ from hypothesis import strategies as st
 
 from cabin.measure import Vital
 from hardware.events import SignalKind, WaveformChunk
-from video.channels import (
-    LIVE_MAX_BYTES,
+from video.control import (
     NOTE_MAX_CHARS,
-    RESOLUTION,
     Ack,
-    ChannelMessageError,
     End,
     Instruction,
-    LivePacer,
     Measuring,
     Note,
     Remeasure,
     Result,
-    ValuesMessage,
-    WaveMessage,
     encode_control,
     new_message_id,
     parse_control,
+)
+from video.live import (
+    LIVE_MAX_BYTES,
+    RESOLUTION,
+    LivePacer,
+    ValuesMessage,
+    WaveMessage,
     parse_live,
     values_message,
     wave_gap,
     waveform_messages,
 )
+from video.strict_json import ChannelMessageError
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
