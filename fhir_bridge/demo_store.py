@@ -14,7 +14,7 @@ from datetime import datetime
 
 from cabin.store import Store
 from cabin.visit import VisitFlow
-from fhir_bridge.record import VisitRecord
+from fhir_bridge.record import DESCRIPTION_FIELDS, VisitRecord
 
 __all__ = ["store_visit"]
 
@@ -50,9 +50,7 @@ def store_visit(
             resident_id = known.id if known else store.add_resident(identity, at=clock.now)
         for device_id, info in record.devices.items():
             described = {
-                name: value
-                for name in ("manufacturer", "model", "serial", "firmware", "hardware", "software")
-                if (value := getattr(info, name))
+                name: value for name in DESCRIPTION_FIELDS if (value := getattr(info, name))
             }
             store.note_device(device_id, described, at=clock.now)
         flow = VisitFlow(store, visit.station_id, clock=clock, on_sent=on_sent)

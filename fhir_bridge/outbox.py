@@ -17,14 +17,12 @@ from cabin.errors import StoreError
 from cabin.store import Store
 from fhir_bridge.destinations import Destinations
 from fhir_bridge.mapping import bundle_for_visit
-from fhir_bridge.record import DeviceInfo, VisitRecord
+from fhir_bridge.record import DESCRIPTION_FIELDS, DeviceInfo, VisitRecord
 from fhir_bridge.worker import KIND
 
 __all__ = ["bundle_bytes", "enqueue_visit", "gather", "requeue"]
 
 log = logging.getLogger(__name__)
-
-_INFO_FIELDS = ("manufacturer", "model", "serial", "firmware", "hardware", "software")
 
 
 def gather(
@@ -56,7 +54,7 @@ def gather(
     devices = {}
     for device_id, when in sorted(last_used.items()):
         info = store.device_info(device_id, at=when)
-        described = {name: info.get(name, "") for name in _INFO_FIELDS}
+        described = {name: info.get(name, "") for name in DESCRIPTION_FIELDS}
         kind = destinations.device_kinds.get(device_id, "")
         devices[device_id] = DeviceInfo(device_id, kind, **described)
     return VisitRecord(

@@ -16,6 +16,7 @@ from cabin.store.models import Measurement, Resident, Visit, Waveform
 
 __all__ = [
     "Consult",
+    "DESCRIPTION_FIELDS",
     "DeviceInfo",
     "IdentifierSystems",
     "SharedFields",
@@ -58,6 +59,10 @@ class SharedFields:
     birth_date: bool = True
     sex: bool = True
     address: bool = False
+
+
+#: The fields of :class:`DeviceInfo` a device tells of itself (the store keeps them).
+DESCRIPTION_FIELDS = ("manufacturer", "model", "serial", "firmware", "hardware", "software")
 
 
 @dataclass(frozen=True, slots=True)
