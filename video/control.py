@@ -2,7 +2,9 @@
 
 ``control`` is reliable: the doctor's requests (:class:`Remeasure`,
 :class:`Instruction`, :class:`Note`, :class:`End`) and the cabin's answers
-(:class:`Ack`, :class:`Measuring`, :class:`Result`). :func:`parse_control` reads
+(:class:`Ack`, :class:`Measuring`, :class:`Result`, and :class:`Record`: the visit's
+readings and the resident's earlier visits, sent when the call connects and again
+whenever a reading is added). :func:`parse_control` reads
 them strictly and raises :class:`~video.strict_json.ChannelMessageError` (a
 ``ValueError``) for anything else. Every control message carries a short ``id``;
 an :class:`Ack` carries the ``id`` of the message it acknowledges.
@@ -19,6 +21,7 @@ from typing import Any
 
 from cabin.measure import Vital
 from video.strict_json import (
+    SHORT_CODE,
     ChannelMessageError,
     dumps,
     load_message,
@@ -32,13 +35,18 @@ from video.strict_json import (
 
 __all__ = [
     "CONTROL_MAX_CHARS",
+    "EARLIER_MAX",
     "NOTE_MAX_CHARS",
+    "READINGS_MAX",
     "Ack",
     "ControlMessage",
+    "EarlierVisit",
     "End",
     "Instruction",
     "Measuring",
     "Note",
+    "Reading",
+    "Record",
     "Remeasure",
     "Result",
     "encode_control",
@@ -52,6 +60,13 @@ NOTE_MAX_CHARS = 4000
 CONTROL_MAX_CHARS = 16_384
 """Longest control message accepted before it is even parsed."""
 
+READINGS_MAX = 16
+"""Most readings in one visit of a :class:`Record`."""
+
+EARLIER_MAX = 10
+"""Most earlier visits in a :class:`Record` (the latest ones)."""
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
@@ -119,7 +134,104 @@ class Result:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
 
 
-ControlMessage = Remeasure | Instruction | Note | End | Ack | Measuring | Result
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One stored measurement as the doctor sees it: no device, no identity.
+
+    Attributes:
+        kind: what was measured, a short code (``"blood_pressure"``, ``"spo2"``...).
+        values: named values, all in ``unit``.
+        unit: UCUM unit.
+        flags: conditions reported with it (``"irregular_pulse"``...), short codes.
+    """
+
+    kind: str
+    values: Mapping[str, float]
+    unit: str
+    flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "flags", tuple(self.flags))
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierVisit:
+    """An earlier visit of the same resident: its day (``YYYY-MM-DD``) and readings."""
+
+    date: str
+    readings: tuple[Reading, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readings", tuple(self.readings))
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Cabin -> doctor: this visit's readings so far and the resident's earlier visits.
+
+    ``earlier`` is newest first, at most :data:`EARLIER_MAX` visits; each visit holds
+    at most :data:`READINGS_MAX` readings. No names or ID numbers travel here.
+    """
+
+    id: str
+    readings: tuple[Reading, ...]
+    earlier: tuple[EarlierVisit, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readings", tuple(self.readings))
+        object.__setattr__(self, "earlier", tuple(self.earlier))
+
+
+ControlMessage = Remeasure | Instruction | Note | End | Ack | Measuring | Result | Record
+
+
+def _reading_obj(r: Reading) -> dict[str, Any]:
+    return {"k": r.kind, "v": dict(r.values), "u": r.unit, "f": list(r.flags)}
+
+
+def _parse_readings(value: Any, what: str) -> tuple[Reading, ...]:
+    if not isinstance(value, list):
+        raise ChannelMessageError(f"{what} must be a list")
+    if len(value) > READINGS_MAX:
+        raise ChannelMessageError(f"{what} has more than {READINGS_MAX} readings")
+    out = []
+    for i, item in enumerate(value):
+        where = f"{what}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"k", "v", "u", "f"}:
+            raise ChannelMessageError(f"{where} must be an object with k, v, u and f")
+        kind, flags = item["k"], item["f"]
+        if not isinstance(kind, str) or not SHORT_CODE.fullmatch(kind):
+            raise ChannelMessageError(f"{where}.k must be a short code")
+        if not isinstance(flags, list) or not all(
+            isinstance(f, str) and SHORT_CODE.fullmatch(f) for f in flags
+        ):
+            raise ChannelMessageError(f"{where}.f must be a list of short codes")
+        out.append(
+            Reading(
+                kind,
+                values_field(item["v"], f"{where}.v"),
+                unit_field(item["u"], f"{where}.u"),
+                tuple(flags),
+            )
+        )
+    return tuple(out)
+
+
+def _parse_earlier(value: Any) -> tuple[EarlierVisit, ...]:
+    if not isinstance(value, list):
+        raise ChannelMessageError("earlier must be a list")
+    if len(value) > EARLIER_MAX:
+        raise ChannelMessageError(f"earlier has more than {EARLIER_MAX} visits")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"date", "r"}:
+            raise ChannelMessageError(f"earlier[{i}] must be an object with date and r")
+        date = item["date"]
+        if not isinstance(date, str) or not _DATE.fullmatch(date):
+            raise ChannelMessageError(f"earlier[{i}].date must be YYYY-MM-DD")
+        out.append(EarlierVisit(date, _parse_readings(item["r"], f"earlier[{i}].r")))
+    return tuple(out)
 
 
 def encode_control(message: ControlMessage) -> str:
@@ -144,6 +256,15 @@ def encode_control(message: ControlMessage) -> str:
             obj = {"t": "measuring", "id": i, "vital": str(v)}
         case Result(id=i, vital=v, values=vals, unit=unit):
             obj = {"t": "result", "id": i, "vital": str(v), "values": dict(vals), "unit": unit}
+        case Record(id=i, readings=readings, earlier=earlier):
+            obj = {
+                "t": "record",
+                "id": i,
+                "now": [_reading_obj(r) for r in readings],
+                "earlier": [
+                    {"date": e.date, "r": [_reading_obj(r) for r in e.readings]} for e in earlier
+                ],
+            }
     try:
         text = dumps(obj)
     except ValueError:
@@ -194,5 +315,10 @@ def parse_control(text: str | bytes) -> ControlMessage:
             vital_field(obj),
             values_field(obj["values"], "values"),
             unit_field(obj["unit"], "unit"),
+        )
+    if t == "record":
+        require_keys(obj, ("id", "now", "earlier"))
+        return Record(
+            message_id(obj), _parse_readings(obj["now"], "now"), _parse_earlier(obj["earlier"])
         )
     raise ChannelMessageError(f"unknown control message type {t[:40]!r}")

@@ -15,12 +15,17 @@ from hypothesis import strategies as st
 from cabin.measure import Vital
 from hardware.events import SignalKind, WaveformChunk
 from video.control import (
+    EARLIER_MAX,
     NOTE_MAX_CHARS,
+    READINGS_MAX,
     Ack,
+    EarlierVisit,
     End,
     Instruction,
     Measuring,
     Note,
+    Reading,
+    Record,
     Remeasure,
     Result,
     encode_control,
@@ -159,6 +164,18 @@ CONTROL = [
     Ack("a1"),
     Measuring("e", Vital.ECG),
     Result("f", Vital.BLOOD_PRESSURE, {"systolic": 121.0, "diastolic": 79.0}, "mm[Hg]"),
+    Record("g", ()),
+    Record(
+        "h",
+        (
+            Reading("blood_pressure", {"systolic": 142.0, "diastolic": 91.0}, "mm[Hg]"),
+            Reading("pulse_rate", {"pulse_rate": 88.0}, "/min", ("irregular_pulse",)),
+        ),
+        (
+            EarlierVisit("2026-10-01", (Reading("spo2", {"spo2": 96.0}, "%"),)),
+            EarlierVisit("2026-09-03", ()),
+        ),
+    ),
 ]
 
 
@@ -177,6 +194,35 @@ def test_control_wire_format():
         "vital": "spo2",
     }
     assert json.loads(encode_control(Ack("x"))) == {"t": "ack", "id": "x"}
+
+
+def test_record_wire_format_and_limits():
+    record = Record(
+        "r",
+        (Reading("spo2", {"spo2": 97.0}, "%", ("low_perfusion",)),),
+        (EarlierVisit("2026-10-01", (Reading("weight", {"weight": 61.5}, "kg"),)),),
+    )
+    assert json.loads(encode_control(record)) == {
+        "t": "record",
+        "id": "r",
+        "now": [{"k": "spo2", "v": {"spo2": 97.0}, "u": "%", "f": ["low_perfusion"]}],
+        "earlier": [
+            {
+                "date": "2026-10-01",
+                "r": [{"k": "weight", "v": {"weight": 61.5}, "u": "kg", "f": []}],
+            }
+        ],
+    }
+    one = Reading("spo2", {"spo2": 97.0}, "%")
+    encode_control(Record("a", (one,) * READINGS_MAX))
+    with pytest.raises(ChannelMessageError, match="more than"):
+        encode_control(Record("a", (one,) * (READINGS_MAX + 1)))
+    with pytest.raises(ChannelMessageError, match="more than"):
+        encode_control(Record("a", (), (EarlierVisit("2026-01-01", ()),) * (EARLIER_MAX + 1)))
+    with pytest.raises(ChannelMessageError, match="YYYY-MM-DD"):
+        encode_control(Record("a", (), (EarlierVisit("1 Oct", ()),)))
+    with pytest.raises(ChannelMessageError, match="short code"):
+        encode_control(Record("a", (Reading("Nguyễn", {"x": 1.0}, "%"),)))
 
 
 def test_new_ids_are_valid_and_distinct():
@@ -207,6 +253,14 @@ def test_new_ids_are_valid_and_distinct():
         ('{"t":"result","id":"a","vital":"spo2","values":{"spo2":NaN},"unit":"%"}', "NaN"),
         ('{"t":"result","id":"a","vital":"spo2","values":{"spo2":true},"unit":"%"}', "number"),
         ('{"t":"result","id":"a","vital":"spo2","values":{},"unit":"%"}', "non-empty"),
+        ('{"t":"record","id":"a","now":{},"earlier":[]}', "now must be a list"),
+        ('{"t":"record","id":"a","now":[{"k":"spo2"}],"earlier":[]}', "k, v, u and f"),
+        ('{"t":"record","id":"a","now":[],"earlier":[{"date":"x","r":[]}]}', "YYYY-MM-DD"),
+        (
+            '{"t":"record","id":"a","now":[{"k":"spo2","v":{"spo2":9},"u":"%","f":[1]}],'
+            '"earlier":[]}',
+            "short codes",
+        ),
         ("[" * 5000 + "]" * 5000, "JSON"),
     ],
 )
