@@ -114,6 +114,8 @@ class CabinPeer:
         microphone: the audio track (or ``None``).
         on_control: called with each JSON object the doctor sends on ``control``.
         on_status: called with each :class:`PeerStatus` (they also go to :attr:`status`).
+        on_track: called with each track the doctor sends (``kind`` ``"video"`` or
+            ``"audio"``), as soon as the answer announces it.
         live_buffer_limit: see :data:`LIVE_BUFFER_LIMIT`.
 
     The tracks stay the caller's: closing the peer does not stop them.
@@ -131,6 +133,7 @@ class CabinPeer:
         microphone: MediaStreamTrack | None,
         on_control: Callable[[dict[str, Any]], None],
         on_status: Callable[[PeerStatus], None] | None = None,
+        on_track: Callable[[MediaStreamTrack], None] | None = None,
         live_buffer_limit: int = LIVE_BUFFER_LIMIT,
     ) -> None:
         self._url = base_url.rstrip("/") + "/ws/station"
@@ -141,6 +144,7 @@ class CabinPeer:
         self._microphone = microphone
         self._on_control = on_control
         self._on_status = on_status
+        self._on_track = on_track
         self._live_limit = live_buffer_limit
         self.status: asyncio.Queue[PeerStatus] = asyncio.Queue()
         self._session: aiohttp.ClientSession | None = None
@@ -327,6 +331,16 @@ class CabinPeer:
                 )
 
         pc.on("connectionstatechange", on_state)
+
+        def on_track(track: MediaStreamTrack) -> None:
+            if self._on_track is None:
+                return
+            try:
+                self._on_track(track)
+            except Exception:
+                _log.exception("cabin peer: on_track failed")
+
+        pc.on("track", on_track)
 
         if self._camera is not None:
             pc.addTrack(self._camera)

@@ -181,3 +181,47 @@ async def test_a_consult_from_request_to_end(portal, loopback_ice):
         await doctor_ws.close()
         camera.stop()
         microphone.stop()
+
+
+@pytest.mark.timeout(30)
+async def test_the_doctors_video_reaches_on_track(portal, loopback_ice):
+    remote: list = []
+    camera = CameraTrack(width=160, height=120, fps=15)
+    peer = CabinPeer(
+        f"http://{portal.host}:{portal.port}",
+        STATION,
+        portal.station_key,
+        SUMMARY,
+        visit="visit-2",
+        camera=camera,
+        microphone=None,
+        on_control=lambda message: None,
+        on_track=remote.append,
+    )
+    doctor_camera = CameraTrack(width=192, height=144, fps=15)
+    doctor_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    doctor_ws = await doctor_socket(portal)
+    try:
+        await recv_type(doctor_ws, "queue", skip=frozenset())
+        await peer.start()
+        items = []
+        while not items:
+            items = (await recv_type(doctor_ws, "queue"))["items"]
+        await doctor_ws.send_json({"type": "accept", "consult": items[0]["consult"]})
+        await recv_type(doctor_ws, "accepted")
+        offer = await recv_type(doctor_ws, "offer")
+        await doctor_pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        doctor_pc.addTrack(doctor_camera)
+        await doctor_pc.setLocalDescription(await doctor_pc.createAnswer())
+        await doctor_ws.send_json({"type": "answer", "sdp": doctor_pc.localDescription.sdp})
+        await next_status(peer, "connected")
+        await until(lambda: any(track.kind == "video" for track in remote))
+        (video,) = [track for track in remote if track.kind == "video"]
+        frame = await asyncio.wait_for(video.recv(), TIMEOUT)
+        assert (frame.width, frame.height) == (192, 144)
+    finally:
+        await peer.end()
+        await doctor_pc.close()
+        await doctor_ws.close()
+        doctor_camera.stop()
+        camera.stop()
