@@ -17,7 +17,7 @@ from cabin.errors import StoreError
 from cabin.store import Store
 from fhir_bridge.destinations import Destinations
 from fhir_bridge.mapping import bundle_for_visit
-from fhir_bridge.record import DESCRIPTION_FIELDS, DeviceInfo, VisitRecord
+from fhir_bridge.record import DESCRIPTION_FIELDS, Consult, DeviceInfo, VisitRecord
 from fhir_bridge.worker import KIND
 
 __all__ = ["bundle_bytes", "enqueue_visit", "gather", "requeue"]
@@ -65,6 +65,22 @@ def gather(
         devices=devices,
         station=destinations.station,
         systems=destinations.systems(hospital),
+        consult=_consult(store, visit_id),
+    )
+
+
+def _consult(store: Store, visit_id: str) -> Consult | None:
+    """The visit's teleconsultation with a doctor, once it has ended; None otherwise."""
+    held = store.consult_for(visit_id)
+    if held is None or held.accepted_at is None or held.ended_at is None:
+        return None
+    return Consult(
+        # Older portals did not name the doctor's account: one Practitioner per consult.
+        doctor_id=held.doctor_id or f"consult-{visit_id}-{held.id}",
+        doctor_name=held.doctor_name or "",
+        started_at=held.accepted_at,
+        ended_at=held.ended_at,
+        note=held.note,
     )
 
 

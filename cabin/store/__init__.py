@@ -4,7 +4,8 @@ Open a :class:`Store` with a key from :func:`key_from_config`; it holds
 residents (identity encrypted, found by a blind index of the CCCD number),
 visits and their state history, measurements and waveform segments (values,
 flags and samples encrypted), devices' own descriptions, the outbox of records
-leaving the station (sealed) and an append-only audit log. The schema grows by
+leaving the station (sealed), teleconsultations (the doctor's name and note
+sealed) and an append-only audit log. The schema grows by
 appending a :class:`Migration` to :data:`cabin.store.migrations.MIGRATIONS`.
 """
 
@@ -14,6 +15,7 @@ from cabin.store.crypto import generate_key, key_from_config
 from cabin.store.migrations import Migration
 from cabin.store.models import (
     AuditEntry,
+    Consult,
     Identity,
     Measurement,
     Resident,
@@ -27,6 +29,7 @@ from cabin.store.store import Store
 
 __all__ = [
     "AuditEntry",
+    "Consult",
     "Identity",
     "Measurement",
     "Migration",

@@ -205,6 +205,33 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
 """
 
+_V3_SQL = """
+-- teleconsultations: one row per request for a doctor during a visit. doctor_name is
+-- sealed (a person's name); doctor_id is the portal's account name; end_reason a short
+-- code ("doctor", "resident", "unreachable"...); note_version counts consult_notes rows
+CREATE TABLE consults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL REFERENCES visits (id),
+    started_at TEXT NOT NULL,
+    accepted_at TEXT,
+    ended_at TEXT,
+    doctor_id TEXT,
+    doctor_name BLOB,
+    end_reason TEXT,
+    note_version INTEGER NOT NULL DEFAULT 0 CHECK (note_version >= 0)
+) STRICT;
+CREATE INDEX consults_by_visit ON consults (visit_id, id);
+
+-- every version of the doctor's note, the text sealed; the latest is the note
+CREATE TABLE consult_notes (
+    consult_id INTEGER NOT NULL REFERENCES consults (id),
+    version INTEGER NOT NULL CHECK (version >= 1),
+    written_at TEXT NOT NULL,
+    text BLOB NOT NULL,
+    PRIMARY KEY (consult_id, version)
+) STRICT;
+"""
+
 #: The schema, oldest first. Append to extend; never edit a shipped entry.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -218,6 +245,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "the hospital a visit goes to, devices' own descriptions, the outbox",
         _V2_SQL,
+    ),
+    Migration(
+        3,
+        "teleconsultations: the doctor, times, end reason, every version of the note (sealed)",
+        _V3_SQL,
     ),
 )
 

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "AuditEntry",
+    "Consult",
     "Identity",
     "Measurement",
     "Resident",
@@ -208,3 +209,33 @@ class AuditEntry:
     action: str
     object_type: str | None
     object_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Consult:
+    """A teleconsultation asked for during a visit.
+
+    Attributes:
+        id: row id.
+        visit_id: the visit.
+        started_at: when the cabin asked for a doctor (UTC).
+        accepted_at: when a doctor accepted (UTC), or None if none did.
+        ended_at: when it ended (UTC), or None while it runs.
+        doctor_id: the doctor's account at the portal, if known.
+        doctor_name: the doctor's display name, if a doctor accepted.
+        note: the latest version of the doctor's note ("" if none).
+        note_version: how many versions of the note were written (0: none).
+        end_reason: how it ended, a short code (``"doctor"``, ``"resident"``,
+            ``"unreachable"``...), or None while it runs.
+    """
+
+    id: int
+    visit_id: str
+    started_at: datetime
+    accepted_at: datetime | None = None
+    ended_at: datetime | None = None
+    doctor_id: str | None = None
+    doctor_name: str | None = field(default=None, repr=False)
+    note: str = field(default="", repr=False)
+    note_version: int = 0
+    end_reason: str | None = None

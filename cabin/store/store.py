@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cabin.store.audit import AuditLog
+from cabin.store.consults import ConsultRecords
 from cabin.store.devices import DeviceRecords
 from cabin.store.outbox import OutboxRecords
 from cabin.store.readings import ReadingRecords
@@ -12,7 +13,15 @@ from cabin.store.visits import VisitRecords
 __all__ = ["Store"]
 
 
-class Store(ResidentRecords, VisitRecords, ReadingRecords, DeviceRecords, OutboxRecords, AuditLog):
+class Store(
+    ResidentRecords,
+    VisitRecords,
+    ReadingRecords,
+    DeviceRecords,
+    OutboxRecords,
+    ConsultRecords,
+    AuditLog,
+):
     """The station's local database.
 
     Open it with :meth:`Store.open(path, key=...) <cabin.store.db.Database.open>`

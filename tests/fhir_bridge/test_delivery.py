@@ -27,6 +27,7 @@ from fhir_test_keys import (  # type: ignore[import-not-found]
 from cabin.cli import main
 from cabin.config import load_config
 from cabin.store import Store, generate_key
+from cabin.visit import VisitFlow
 from fhir_bridge.auth import ClientKey, SmartAuth
 from fhir_bridge.client import FhirClient
 from fhir_bridge.demo import demo_record
@@ -306,3 +307,41 @@ def test_a_rebuilt_bundle_names_the_units_that_measured_then(tmp_path):
         assert rebuilt.devices["bp"].serial == demo_record(1).devices["bp"].serial
         assert gather(store, second, destinations).devices["bp"].serial == "SIM-BP-0002"
         assert bundle_bytes(rebuilt) == sent.payload
+
+
+async def test_a_visit_with_a_consult_sends_the_doctor_and_the_note(server, tmp_path):
+    config, _, destinations = station(tmp_path, server.base_url)
+    note = "Huyết áp hơi cao.\n\nĐo lại sau một tuần tại trạm."
+    with Store.open(config.store.path, key=bytes.fromhex(config.store.key)) as store:
+        flow = VisitFlow(store, "HN-001", on_sent=lambda v: enqueue_visit(store, v, destinations))
+        flow.identify(None)
+        flow.give_consent(True)
+        flow.start_measuring()
+        flow.record("spo2", {"spo2": 96.0}, "%", device_id="oximeter", quality=0.9)
+        flow.show_results()
+        flow.ask_doctor()
+        consult = store.begin_consult(flow.visit_id)
+        store.set_consult_doctor(consult, "bs.lan", "BS. Nguyễn Thị Lan")
+        store.set_consult_note(consult, "nháp")
+        store.set_consult_note(consult, note)
+        store.end_consult(consult, "doctor")
+        flow.end_consult()
+        flow.send()
+        flow.goodbye()
+        flow.finish()
+        bundle = json.loads(bundle_bytes(gather(store, flow.visit_id, destinations)))
+        await deliver_all(store, destinations)
+        assert store.outbox_counts() == {"pending": 0, "delivered": 1, "dead": 0}
+
+    sent = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    assert sent["Practitioner"]["name"][0]["text"] == "BS. Nguyễn Thị Lan"
+    assert sent["Practitioner"]["identifier"][0]["value"] == "bs.lan"
+    div = sent["Composition"]["section"][0]["text"]["div"]
+    assert "Đo lại sau một tuần tại trạm." in div
+    assert "nháp" not in div
+    [composition] = matches(server, "Composition", type=f"{LOINC}|11488-4")
+    assert "Huyết áp hơi cao." in composition["section"][0]["text"]["div"]
+    [doctor] = matches(
+        server, "Practitioner", identifier=sent["Practitioner"]["identifier"][0]["value"]
+    )
+    assert doctor["name"][0]["text"] == "BS. Nguyễn Thị Lan"
