@@ -26,6 +26,7 @@ from hardware.monikers import DeviceSpec, parse_moniker
 __all__ = [
     "ALLOWLIST_FILE",
     "Config",
+    "ConsultConfig",
     "DeviceConfig",
     "FhirConfig",
     "HospitalConfig",
@@ -155,6 +156,32 @@ class PortalConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultConfig:
+    """The teleconsultation: the portal this station asks for a doctor at.
+
+    ``portal_url`` empty: no doctor can be called (``cabin run --demo`` then starts a
+    portal of its own on 127.0.0.1). ``station_id`` is this station's id at the
+    portal (empty: ``[station] id``); ``key_file`` holds the station key the portal
+    issued (``cabin portal add-station``; relative paths are in the data directory),
+    never printed. ``camera`` and ``microphone``: ``"sim"`` (simulated), a device
+    number (camera only) or empty for none. ``wait_timeout``: seconds to wait in the
+    queue before giving up.
+    """
+
+    portal_url: str = ""
+    station_id: str = ""
+    key_file: Path = Path("consult.key")
+    camera: str = "sim"
+    microphone: str = "sim"
+    wait_timeout: float = 600.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a doctor can be called."""
+        return bool(self.portal_url.strip())
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingConfig:
     level: str = "info"
 
@@ -198,6 +225,7 @@ class Config:
     fhir: FhirConfig = field(default_factory=FhirConfig)
     more_hospitals: Mapping[str, HospitalConfig] = field(default_factory=dict)
     portal: PortalConfig = field(default_factory=PortalConfig)
+    consult: ConsultConfig = field(default_factory=ConsultConfig)
 
     @property
     def hospitals(self) -> dict[str, HospitalConfig]:
@@ -276,6 +304,17 @@ def _build(raw: dict[str, Any]) -> Config:
     portal = _section(PortalConfig, raw.pop("portal", {}), "portal")
     if not portal.db.is_absolute():
         portal = _replace(portal, db=data_dir / portal.db)
+    consult = _section(ConsultConfig, raw.pop("consult", {}), "consult")
+    if not consult.key_file.is_absolute():
+        consult = _replace(consult, key_file=data_dir / consult.key_file)
+    if not consult.station_id:
+        consult = _replace(consult, station_id=station.id)
+    if consult.camera not in ("", "sim") and not consult.camera.isdigit():
+        raise ConfigError("must be 'sim', a camera number or empty", key="consult.camera")
+    if consult.microphone not in ("", "sim"):
+        raise ConfigError("must be 'sim' or empty", key="consult.microphone")
+    if consult.wait_timeout <= 0:
+        raise ConfigError("must be positive", key="consult.wait_timeout")
     # The technician's allow-list of BLE devices adds to the defaults; the file and the
     # environment still win for a name they set.
     configured = raw.pop("devices", None)
@@ -286,7 +325,17 @@ def _build(raw: dict[str, Any]) -> Config:
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
     return Config(
-        data_dir, station, store, hospital, kiosk, logging_, devices, fhir, more_hospitals, portal
+        data_dir,
+        station,
+        store,
+        hospital,
+        kiosk,
+        logging_,
+        devices,
+        fhir,
+        more_hospitals,
+        portal,
+        consult,
     )
 
 

@@ -5,6 +5,10 @@
     (idle) -> identify -> consent -> measure -> results -> [consult] -> send -> goodbye
                                                        \\-> goodbye (no consent: nothing is sent)
 
+During a consult the doctor may ask for a measurement again: the visit stays in
+``consult`` while it runs (:meth:`VisitFlow.start_measuring` and
+:meth:`VisitFlow.record` accept ``measure`` and ``consult``, nothing else).
+
 Every change is stored with the visit before the caller sees it, so a crash
 loses nothing that was measured; a visit the resident sent is handed to
 ``on_sent`` (the FHIR outbox) inside the transaction that ends it, so it cannot
@@ -87,6 +91,8 @@ _BACK: Mapping[Step, Step] = {
     Step.RESULTS: Step.MEASURE,
     Step.CONSULT: Step.RESULTS,
 }
+# The steps in which a device may measure and its reading be kept.
+_MEASURING_STEPS = frozenset({Step.MEASURE, Step.CONSULT})
 
 
 class VisitError(CabinError):
@@ -173,8 +179,8 @@ class VisitFlow:
         self.touch()
 
     def start_measuring(self) -> None:
-        """A device is measuring: the idle timer waits."""
-        self._require(Step.MEASURE)
+        """A device is measuring (while measuring, or for the doctor): the idle timer waits."""
+        self._require_any(_MEASURING_STEPS)
         self.measuring = True
         self.touch()
 
@@ -194,8 +200,11 @@ class VisitFlow:
         quality: float | None = None,
         flags: frozenset[str] = frozenset(),
     ) -> int:
-        """Keep a measurement that passed its quality checks; stored at once."""
-        self._require(Step.MEASURE)
+        """Keep a measurement that passed its quality checks; stored at once.
+
+        Allowed while measuring and during a consult (the doctor asked again).
+        """
+        self._require_any(_MEASURING_STEPS)
         self.touch()
         return self._store.add_measurement(
             self.visit_id,
@@ -219,7 +228,9 @@ class VisitFlow:
         self._go(Step.CONSULT)
 
     def end_consult(self) -> None:
+        """The call is over (or never began): back to the results, nothing measured lost."""
         self._require(Step.CONSULT)
+        self.measuring = False
         self._go(Step.RESULTS)
 
     def send(self) -> None:
@@ -281,6 +292,12 @@ class VisitFlow:
         self._check_open()
         if self.step != step:
             raise VisitError(f"not allowed in {self.step}, only in {step}")
+
+    def _require_any(self, steps: frozenset[Step]) -> None:
+        self._check_open()
+        if self.step not in steps:
+            allowed = ", ".join(sorted(steps))
+            raise VisitError(f"not allowed in {self.step}, only in {allowed}")
 
     def _check_open(self) -> None:
         if self.ended is not None:

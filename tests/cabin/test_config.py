@@ -64,6 +64,8 @@ def test_file_overrides_defaults_and_environment_overrides_the_file(tmp_path):
         ("[store]\nuse_keyring = 'maybe'", "store.use_keyring"),
         ("surprise = 1", "surprise"),
         ("[kiosk]\ncamera = 'the usb one'", "kiosk.camera"),
+        ("[consult]\ncamera = 'front'", "consult.camera"),
+        ("[consult]\nwait_timeout = 0", "consult.wait_timeout"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, toml, key):
@@ -144,3 +146,22 @@ def test_several_hospitals_and_the_delivery_settings(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(env={"CABIN_HOSPITALS__BV-C__COLOUR": "red"})
     assert info.value.key == "hospitals.bv-c.colour"
+
+
+def test_the_consult_is_off_until_a_portal_is_named(tmp_path):
+    config = load_config(env={"CABIN_DATA_DIR": str(tmp_path), "CABIN_STATION__ID": "tram-7"})
+    assert not config.consult.enabled
+    assert config.consult.station_id == "tram-7"
+    assert config.consult.key_file == tmp_path / "consult.key"
+    config = load_config(
+        env={
+            "CABIN_DATA_DIR": str(tmp_path),
+            "CABIN_CONSULT__PORTAL_URL": "https://portal.example.vn",
+            "CABIN_CONSULT__STATION_ID": "phuong-7",
+            "CABIN_CONSULT__KEY_FILE": "/etc/cabin/portal.key",
+            "CABIN_CONSULT__CAMERA": "0",
+        }
+    )
+    assert config.consult.enabled
+    assert (config.consult.station_id, config.consult.camera) == ("phuong-7", "0")
+    assert config.consult.key_file == Path("/etc/cabin/portal.key")

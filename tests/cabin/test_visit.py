@@ -301,3 +301,26 @@ def test_recover_queues_the_visits_that_were_sent_before_the_crash(store, clock)
     assert set(closed) == {sent.visit_id, unsent.visit_id}
     assert seen == [(sent.visit_id, True)]
     assert [e.visit_id for e in store.outbox_entries()] == [sent.visit_id]
+
+
+def test_the_doctor_can_have_a_vital_measured_again_during_the_consult(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.start_measuring()
+    visit.record("spo2", {"spo2": 93}, "%")
+    visit.show_results()
+    with pytest.raises(VisitError):
+        visit.start_measuring()  # not from the results: only the doctor's request reopens it
+    with pytest.raises(VisitError):
+        visit.record("spo2", {"spo2": 95}, "%")
+    visit.ask_doctor()
+    visit.start_measuring()
+    clock.advance(visit.timer.idle_timeout + 1)
+    assert visit.tick() is IdleEvent.NONE  # nobody is hurried while the device measures
+    visit.record("spo2", {"spo2": 96}, "%", device_id="oximeter")
+    visit.stop_measuring()
+    assert visit.step is Step.CONSULT
+    visit.end_consult()
+    assert [m.values["spo2"] for m in store.measurements(visit.visit_id)] == [93, 96]
+    assert states(store, visit)[-3:] == ["results", "consult", "results"]
