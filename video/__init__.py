@@ -7,10 +7,15 @@ cabin's side of a consult (:class:`CabinPeer`), and what travels on its data
 channels: small waveform and value messages on ``live`` (:mod:`video.live`), the
 doctor's requests and the cabin's answers on ``control`` (:mod:`video.control`),
 both read strictly (:mod:`video.strict_json`). The portal is :mod:`video.portal`.
+Keeping the call good: receive-side repair (:mod:`video.rtcp_feedback`), the
+camera's format chosen from the link (:mod:`video.adapt`), the doctor's tracks
+across reconnections (:mod:`video.incoming`) and an event-loop lag probe
+(:mod:`video.loop_lag`).
 """
 
 from __future__ import annotations
 
+from video.adapt import LinkAdapter, Rung, choose_rung
 from video.control import (
     Ack,
     ControlMessage,
@@ -27,6 +32,7 @@ from video.control import (
     new_message_id,
     parse_control,
 )
+from video.incoming import IncomingTrack
 from video.live import (
     LivePacer,
     ValuesMessage,
@@ -36,6 +42,7 @@ from video.live import (
     wave_gap,
     waveform_messages,
 )
+from video.loop_lag import LoopLag, measure_loop_lag
 from video.peer import CabinPeer, PeerStatus
 from video.scene import SimulatedScene, decode_timestamp, encode_timestamp
 from video.strict_json import ChannelMessageError
@@ -49,8 +56,11 @@ __all__ = [
     "ControlMessage",
     "EarlierVisit",
     "End",
+    "IncomingTrack",
     "Instruction",
+    "LinkAdapter",
     "LivePacer",
+    "LoopLag",
     "Measuring",
     "MicrophoneTrack",
     "Note",
@@ -59,12 +69,15 @@ __all__ = [
     "Record",
     "Remeasure",
     "Result",
+    "Rung",
     "SimulatedScene",
     "ValuesMessage",
     "WaveMessage",
+    "choose_rung",
     "decode_timestamp",
     "encode_control",
     "encode_timestamp",
+    "measure_loop_lag",
     "new_message_id",
     "parse_control",
     "parse_live",

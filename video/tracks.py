@@ -1,9 +1,14 @@
 """The cabin's media tracks: the camera and the microphone, real or simulated.
 
 Both tracks pace themselves on the wall clock from their first frame, and
-stamp ``pts`` from the frame index (not the clock), so timestamps advance by
-exactly one frame interval however late a frame is drawn. Capture and drawing
+stamp ``pts`` from the frame grid (not the clock), so timestamps advance by
+exactly one frame interval however late a frame is drawn; frames overdue by
+more than half a second (nobody asked for them, e.g. while the connection was
+rebuilt) are skipped rather than sent in a burst. Capture, drawing and scaling
 run in a worker thread; the event loop only waits.
+
+:meth:`CameraTrack.set_format` scales the camera down (and back) while it runs:
+the link adaptation (:mod:`video.adapt`) uses it.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
+import math
 import threading
 import time
+from typing import Any
 
 import cv2
 import numpy as np
@@ -34,23 +41,49 @@ _AUDIO_PTIME = 0.020  # s per audio frame
 
 
 class _Pacer:
-    """Wall-clock pacing for frame ``n`` at ``rate`` frames per second."""
+    """Wall-clock pacing at ``rate`` frames per second.
 
-    def __init__(self, rate: float) -> None:
+    :meth:`next` returns the frame's time in seconds from the first frame, on a
+    grid of one interval per frame. A consumer that stops asking for a while (a
+    connection being rebuilt) does not get a burst afterwards: frames more than
+    ``max_late`` seconds overdue are skipped, and the time jumps with them.
+    The rate may change between frames (:meth:`set_rate`).
+    """
+
+    def __init__(self, rate: float, *, max_late: float = 0.5) -> None:
         self.rate = rate
-        self.index = 0
+        self.max_late = max_late
+        self.skipped = 0
         self._start: float | None = None
+        self._anchor = 0.0  # time of the last rate change, from the first frame
+        self._count = 0  # frames since the anchor
+        self._elapsed = 0.0
 
-    async def next(self) -> int:
-        """Sleep until the next frame is due; return its index."""
+    def set_rate(self, rate: float) -> None:
+        """Use ``rate`` from the next frame on."""
+        self._anchor = self._elapsed
+        self._count = 0
+        self.rate = rate
+
+    async def next(self) -> float:
+        """Sleep until the next frame is due; return its time from the first frame."""
+        now = time.monotonic()
         if self._start is None:
-            self._start = time.monotonic()
-        else:
-            self.index += 1
-            wait = self._start + self.index / self.rate - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        return self.index
+            self._start = now
+            return 0.0
+        self._count += 1
+        elapsed = self._anchor + self._count / self.rate
+        late = now - (self._start + elapsed)
+        if late > self.max_late:
+            skip = math.floor(late * self.rate)
+            self.skipped += skip
+            self._count += skip
+            elapsed = self._anchor + self._count / self.rate
+        self._elapsed = elapsed
+        wait = self._start + elapsed - now
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return elapsed
 
 
 class CameraTrack(VideoStreamTrack):
@@ -70,6 +103,8 @@ class CameraTrack(VideoStreamTrack):
         ValueError: a size or rate that is not positive.
 
     Frames are ``bgr24`` :class:`av.VideoFrame` with ``time_base`` 1/90000 s.
+    ``width``, ``height`` and ``fps`` are the current output format (see
+    :meth:`set_format`); ``native`` is the format the camera was opened with.
     """
 
     def __init__(
@@ -87,6 +122,7 @@ class CameraTrack(VideoStreamTrack):
         self.width = width
         self.height = height
         self.fps = fps
+        self.native = (width, height, fps)
         self.epoch = epoch
         self._pacer = _Pacer(fps)
         self._lock = threading.Lock()
@@ -111,29 +147,47 @@ class CameraTrack(VideoStreamTrack):
         """Return the next frame, when it is due."""
         if self.readyState != "live":
             raise MediaStreamError
-        index = await self._pacer.next()
-        image = await asyncio.to_thread(self._grab, index)
+        at = await self._pacer.next()
+        size = (self.width, self.height)
+        image = await asyncio.to_thread(self._grab, at, size)
         if image is None:
             logger.warning("camera %s stopped giving frames", self._device)
             self.stop()
             raise MediaStreamError
         frame = VideoFrame.from_ndarray(image, format="bgr24")
-        frame.pts = round(index * VIDEO_CLOCK_RATE / self.fps)
+        frame.pts = round(at * VIDEO_CLOCK_RATE)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
         return frame
 
-    def _grab(self, index: int) -> NDArray[np.uint8] | None:
+    def set_format(self, width: int, height: int, fps: float) -> None:
+        """Send ``width`` x ``height`` at ``fps`` from the next frame on.
+
+        Raises:
+            ValueError: not positive, or bigger or faster than :attr:`native`.
+        """
+        native_w, native_h, native_fps = self.native
+        if width <= 0 or height <= 0 or fps <= 0:
+            raise ValueError(f"bad camera format: {width}x{height} at {fps} fps")
+        if width > native_w or height > native_h or fps > native_fps:
+            raise ValueError(f"{width}x{height} at {fps} fps exceeds the camera's own format")
+        if fps != self.fps:
+            self._pacer.set_rate(fps)
+        self.width, self.height, self.fps = width, height, fps
+
+    def _grab(self, at: float, size: tuple[int, int]) -> NDArray[np.uint8] | None:
         with self._lock:
+            image: Any
             if self._scene is not None:
                 send_ms = round((time.time() - self.epoch) * 1000)
-                return self._scene.render(index / self.fps, send_ms)
-            if self._capture is None:
+                image = self._scene.render(at, send_ms)
+            elif self._capture is None:
                 return None
-            ok, image = self._capture.read()
-        if not ok or image is None:
-            return None
-        if image.shape[1] != self.width or image.shape[0] != self.height:
-            image = cv2.resize(image, (self.width, self.height), interpolation=cv2.INTER_AREA)
+            else:
+                ok, image = self._capture.read()
+                if not ok or image is None:
+                    return None
+        if (image.shape[1], image.shape[0]) != size:
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         return np.ascontiguousarray(image, dtype=np.uint8)
 
     def stop(self) -> None:
@@ -170,8 +224,7 @@ class MicrophoneTrack(MediaStreamTrack):
         """Return the next 20 ms of audio, when it is due."""
         if self.readyState != "live":
             raise MediaStreamError
-        index = await self._pacer.next()
-        start = index * self.samples
+        start = round(await self._pacer.next() * AUDIO_SAMPLE_RATE)
         t = (start + np.arange(self.samples)) / AUDIO_SAMPLE_RATE
         pcm = np.round(self.amplitude * np.sin(2 * np.pi * self.frequency * t)).astype(np.int16)
         frame = AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
