@@ -10,21 +10,8 @@ import shutil
 
 import pytest
 from aiohttp import web
+from browser import CHROMIUM, FLAGS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a closed network and a machine with no display or GPU (see the env notes):
-# without the background-networking ones Chromium keeps calling out and being refused.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
 PAGE = """<!doctype html><meta charset="utf-8"><title>chờ</title>
 <h1>Bảng điều khiển bác sĩ</h1>
 <script>

@@ -20,6 +20,7 @@ from video.portal.auth import (
     require_station,
     setup_auth,
 )
+from video.portal.console import setup_console
 from video.portal.consults import (
     Consult,
     ConsultError,
@@ -65,4 +66,5 @@ __all__ = [
     "require_role",
     "require_station",
     "setup_auth",
+    "setup_console",
 ]

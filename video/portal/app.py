@@ -17,6 +17,7 @@ from aiohttp import web
 
 from video.portal.accounts import AccountStore
 from video.portal.auth import LoginLimiter, SessionStore, setup_auth
+from video.portal.console import setup_console
 from video.portal.consults import ConsultQueue
 from video.portal.signalling import (
     HUB_KEY,
@@ -71,6 +72,7 @@ def create_app(
     app[HUB_KEY] = hub
     app.router.add_get("/ws/station", station_ws)
     app.router.add_get("/ws/doctor", doctor_ws)
+    setup_console(app)
 
     async def sweeper(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
