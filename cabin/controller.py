@@ -129,6 +129,11 @@ class Controller:
         )
         return self.visit
 
+    @property
+    def measuring(self) -> bool:
+        """Whether a measurement step is under way."""
+        return self._step is not None
+
     def available(self) -> list[Vital]:
         """The vitals whose device is configured at this station."""
         ids = {spec.device_id for spec in self.hub.specs}

@@ -273,6 +273,87 @@ _RAW: dict[str, dict[str, str]] = {
         "Video calls with a doctor are coming soon. If it is urgent, call 115.",
     ),
     "consult.back": _e("Về kết quả", "Back to results"),
+    "consult.unavailable": _e(
+        "Trạm này chưa gọi được bác sĩ. Nếu cần gấp, hãy gọi 115.",
+        "This station cannot call a doctor yet. If it is urgent, call 115.",
+    ),
+    "consult.connecting": _e("Đang gọi bác sĩ...", "Calling a doctor..."),
+    "consult.connecting_hint": _e(
+        "Xin ngồi yên trước màn hình. Bác sĩ sẽ nhìn thấy và nghe thấy ông/bà.",
+        "Please sit in front of the screen. The doctor will see and hear you.",
+    ),
+    "consult.waiting": _e("Đang chờ bác sĩ", "Waiting for a doctor"),
+    "consult.position": _e(
+        "Ông/bà là người thứ {position} đang chờ.", "You are number {position} in line."
+    ),
+    "consult.wait_minutes": _e(
+        "Khoảng {minutes} phút nữa bác sĩ sẽ nói chuyện với ông/bà.",
+        "A doctor will talk to you in about {minutes} minutes.",
+    ),
+    "consult.wait_soon": _e(
+        "Bác sĩ sẽ nói chuyện với ông/bà ngay.", "A doctor will talk to you very soon."
+    ),
+    "consult.doctor": _e("Bác sĩ {name}", "Doctor {name}"),
+    "consult.doctor_joined": _e(
+        "Bác sĩ {name} đã vào. Ông/bà cứ nói chuyện bình thường.",
+        "Doctor {name} is here. You can talk normally.",
+    ),
+    "consult.measuring": _e(
+        "Đang đo lại theo yêu cầu của bác sĩ: {what}",
+        "Measuring again, as the doctor asked: {what}",
+    ),
+    "consult.measure_say": _e(
+        "Bác sĩ muốn đo lại: {what}. Xin làm theo hướng dẫn.",
+        "The doctor wants to measure again: {what}. Please follow the guidance.",
+    ),
+    "consult.you": _e("Ông/bà", "You"),
+    "consult.end": _e("Kết thúc cuộc gọi", "End call"),
+    "consult.cancel": _e("Thôi, không chờ nữa", "Stop waiting"),
+    "consult.ended": _e(
+        "Cuộc gọi đã kết thúc. Lời dặn của bác sĩ được lưu cùng kết quả.",
+        "The call has ended. The doctor's note is kept with your results.",
+    ),
+    "consult.failed_title": _e("Chưa gọi được bác sĩ", "The doctor could not be reached"),
+    "consult.fail.unreachable": _e(
+        "Trạm không kết nối được tới bệnh viện. Kết quả của ông/bà vẫn được giữ.",
+        "The station cannot reach the hospital. Your results are kept.",
+    ),
+    "consult.fail.refused": _e(
+        "Bệnh viện chưa nhận cuộc gọi từ trạm này. Xin báo cán bộ phường. Kết quả vẫn được giữ.",
+        "The hospital does not accept calls from this station yet. Please tell the ward staff. "
+        "Your results are kept.",
+    ),
+    "consult.fail.no_doctor": _e(
+        "Hiện chưa có bác sĩ rảnh. Xin thử lại sau. Kết quả vẫn được giữ.",
+        "No doctor is free right now. Please try again later. Your results are kept.",
+    ),
+    "consult.fail.video": _e(
+        "Không nối được hình và tiếng với bác sĩ. Xin thử lại sau. Kết quả vẫn được giữ.",
+        "The picture and sound to the doctor did not connect. Please try again later. "
+        "Your results are kept.",
+    ),
+    "consult.fail.lost": _e(
+        "Cuộc gọi bị ngắt. Kết quả và lời dặn của bác sĩ vẫn được giữ.",
+        "The call was cut off. Your results and the doctor's note are kept.",
+    ),
+    "advice.sit_still": _e("Xin ông/bà ngồi yên.", "Please sit still."),
+    "advice.finger_in": _e("Xin đặt ngón tay vào kẹp đo.", "Please put your finger in the clip."),
+    "advice.breathe_normally": _e("Xin thở đều, bình thường.", "Please breathe normally."),
+    "advice.relax_arm": _e("Xin thả lỏng cánh tay.", "Please relax your arm."),
+    "advice.cuff_on": _e(
+        "Xin quấn vòng bít vào cánh tay trái.", "Please wrap the cuff around your left arm."
+    ),
+    "advice.look_at_camera": _e(
+        "Xin nhìn vào máy quay phía trên màn hình.", "Please look at the camera above the screen."
+    ),
+    "advice.speak_louder": _e("Xin nói to hơn một chút.", "Please speak a little louder."),
+    "advice.stay_calm": _e(
+        "Ông/bà cứ bình tĩnh, bác sĩ đang xem kết quả.",
+        "Stay calm: the doctor is looking at your results.",
+    ),
+    "advice.call_115": _e(
+        "Bác sĩ khuyên gọi cấp cứu 115 ngay.", "The doctor advises calling 115 now."
+    ),
     "goodbye.title": _e("Cảm ơn ông/bà!", "Thank you!"),
     "goodbye.sent": _e(
         "Kết quả đã được gửi tới {hospital}.", "Your results have been sent to {hospital}."

@@ -16,7 +16,7 @@ end without being queued for the hospital; :func:`recover` closes, at start-up, 
 a crash or power cut left open. Until ``send`` every step can go back. An idle
 timer (no touch for ``idle_timeout`` seconds, a spoken warning ``warning``
 seconds before) ends the visit, keeping what was measured; it does not run while
-a device is measuring, so nobody is hurried.
+a device is measuring or while a doctor is called, so nobody is hurried.
 
 No Qt and no asyncio here: the clock is injected, the caller ticks the timer.
 """
@@ -144,6 +144,7 @@ class VisitFlow:
         self.consent: bool | None = None
         self.resident_id: str | None = None
         self.measuring = False
+        self.calling = False
         self.ended: End | None = None
         self._last_touch = clock()
         self._warned = False
@@ -227,10 +228,22 @@ class VisitFlow:
         self._require(Step.RESULTS)
         self._go(Step.CONSULT)
 
+    def begin_call(self) -> None:
+        """The resident is waiting for or talking to a doctor: the idle timer waits."""
+        self._require(Step.CONSULT)
+        self.calling = True
+        self.touch()
+
+    def end_call(self) -> None:
+        """The call is over: the idle timer runs again (the visit stays in consult)."""
+        self.calling = False
+        self.touch()
+
     def end_consult(self) -> None:
         """The call is over (or never began): back to the results, nothing measured lost."""
         self._require(Step.CONSULT)
         self.measuring = False
+        self.calling = False
         self._go(Step.RESULTS)
 
     def send(self) -> None:
@@ -275,7 +288,7 @@ class VisitFlow:
 
     def tick(self) -> IdleEvent:
         """Check the idle timer; call it every second or so."""
-        if self.ended is not None or self.measuring:
+        if self.ended is not None or self.measuring or self.calling:
             return IdleEvent.NONE
         idle = (self._clock() - self._last_touch).total_seconds()
         if idle >= self.timer.idle_timeout:
@@ -317,6 +330,7 @@ class VisitFlow:
                 self._on_sent(self.visit_id)
         self.ended = how
         self.measuring = False
+        self.calling = False
         log.info("visit ended", extra={"visit": self.visit_id, "state": how.value})
 
 

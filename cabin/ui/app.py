@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import QApplication
 
 from cabin.card_camera import CardCamera
 from cabin.config import Config
+from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.errors import DeviceUnavailable
 from cabin.ui.kiosk import Kiosk, KioskSettings
@@ -127,6 +128,9 @@ async def _serve(
                 if config.kiosk.printer
                 else config.data_dir / "printer.prn",
                 timezone=config.station.timezone,
+                consult=ConsultSettings.from_config(
+                    config.consult, timezone=config.station.timezone
+                ),
             )
             camera = open_camera(config.kiosk.camera)
             kiosk = Kiosk(controller, settings, camera=CardCamera(camera) if camera else None)

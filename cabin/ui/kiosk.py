@@ -21,16 +21,18 @@ from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from cabin.card_camera import CardCamera
+from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.errors import CabinError
 from cabin.i18n import DEFAULT_LANGUAGE, tr
 from cabin.measure import Failure, Outcome, Vital
 from cabin.ui.bridge import EventBridge, Tasks
 from cabin.ui.consent import ConsentScreen
+from cabin.ui.consult import ConsultScreen
 from cabin.ui.home import GoodbyeScreen, HomeScreen, ServicesScreen, SosScreen
 from cabin.ui.identify import CardScanner, IdentifyScreen
 from cabin.ui.measuring import MeasureScreen
-from cabin.ui.results import ConsultScreen, ResultsScreen
+from cabin.ui.results import ResultsScreen
 from cabin.ui.screen import Screen
 from cabin.ui.theme import HEADING_PT
 from cabin.ui.widgets import label
@@ -61,6 +63,7 @@ class KioskSettings:
         services: names of the public-service screens (none yet).
         hospitals: the hospitals a resident may send to, ``(id, name)``, the station's
             default first; with fewer than two, consent offers no choice.
+        consult: where to call a doctor; None: the station cannot call one.
     """
 
     station_name: str = "Trạm công dân số"
@@ -71,6 +74,7 @@ class KioskSettings:
     goodbye_seconds: float = 8.0
     services: tuple[str, ...] = ()
     hospitals: tuple[tuple[str, str], ...] = ()
+    consult: ConsultSettings | None = None
 
 
 @dataclass

@@ -36,7 +36,7 @@ from cabin.ui.widgets import chip_style, label, pil_to_pixmap, set_role
 if TYPE_CHECKING:
     from cabin.ui.kiosk import Kiosk
 
-__all__ = ["ConsultScreen", "ResultLine", "ResultsScreen", "result_lines"]
+__all__ = ["ResultLine", "ResultsScreen", "result_lines"]
 
 _ORDER = (Vital.SPO2, Vital.BLOOD_PRESSURE, Vital.ECG)
 _QR_PX = 200
@@ -332,30 +332,3 @@ class ResultsScreen(Screen):
         self._clear_rows()
         self.qr.clear()
         self.caption.clear()
-
-
-class ConsultScreen(Screen):
-    """Talking to a doctor (a placeholder until the video call exists)."""
-
-    name = "consult"
-
-    def __init__(self, kiosk: Kiosk) -> None:
-        super().__init__(kiosk)
-        self.heading("consult.title")
-        soon = label()
-        self.bind(soon, "consult.soon")
-        self.add(soon)
-        self.outer.addStretch(1)
-        bar = self.bottom_bar(back=False)
-        self.back_to_results = self.action("consult.back", "", width=360)
-        self.back_to_results.clicked.connect(self.on_back)
-        bar.insertWidget(0, self.back_to_results)
-
-    def enter(self) -> None:
-        self.kiosk.say(self.t("consult.soon"))
-
-    def on_back(self) -> None:
-        visit = self.kiosk.controller.visit
-        if visit is not None:
-            visit.end_consult()
-        self.kiosk.go("results")

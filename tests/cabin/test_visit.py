@@ -315,12 +315,17 @@ def test_the_doctor_can_have_a_vital_measured_again_during_the_consult(store, cl
     with pytest.raises(VisitError):
         visit.record("spo2", {"spo2": 95}, "%")
     visit.ask_doctor()
+    visit.begin_call()
+    clock.advance(visit.timer.idle_timeout + 1)
+    assert visit.tick() is IdleEvent.NONE  # talking to the doctor is not being idle
     visit.start_measuring()
     clock.advance(visit.timer.idle_timeout + 1)
     assert visit.tick() is IdleEvent.NONE  # nobody is hurried while the device measures
     visit.record("spo2", {"spo2": 96}, "%", device_id="oximeter")
     visit.stop_measuring()
     assert visit.step is Step.CONSULT
+    visit.end_call()
+    assert visit.tick() is IdleEvent.NONE  # the end of the call counts as a touch
     visit.end_consult()
     assert [m.values["spo2"] for m in store.measurements(visit.visit_id)] == [93, 96]
     assert states(store, visit)[-3:] == ["results", "consult", "results"]
