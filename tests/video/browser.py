@@ -91,6 +91,24 @@ async def console_ready(page, timeout=15_000):
     )
 
 
+async def until(condition, timeout=15.0):
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def state(page):
+    return await page.evaluate("window.consoleState")
+
+
+async def wait_state(page, expression, timeout=15.0):
+    """Wait until a JS expression over ``s`` (the console state) is true."""
+    await page.wait_for_function(
+        f"() => {{ const s = window.consoleState; return !!(s && ({expression})); }}",
+        timeout=timeout * 1000,
+    )
+
+
 class Cabin:
     """A :class:`video.CabinPeer` with simulated tracks, counting what the doctor sends."""
 

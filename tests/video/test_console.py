@@ -27,6 +27,9 @@ from browser import (
     playwright_or_skip,
     pleth_chunk,
     portal_app,
+    state,
+    until,
+    wait_state,
 )
 
 from cabin.measure import Vital
@@ -86,24 +89,6 @@ async def context(browser):
     ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
     yield ctx
     await ctx.close()
-
-
-async def until(condition, timeout=TIMEOUT):
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
-
-
-async def state(page):
-    return await page.evaluate("window.consoleState")
-
-
-async def wait_state(page, expression, timeout=TIMEOUT):
-    """Wait until a JS expression over ``s`` (the console state) is true."""
-    await page.wait_for_function(
-        f"() => {{ const s = window.consoleState; return !!(s && ({expression})); }}",
-        timeout=timeout * 1000,
-    )
 
 
 def sent_control(cabin, kind):
