@@ -146,7 +146,7 @@ def _vp8_frames(count, *, size=(320, 240)):
     scene_camera = CameraTrack(width=size[0], height=size[1])
     frames = []
     for i in range(count):
-        image = scene_camera._scene.render(i / 15, 0)  # noqa: SLF001 (a test's picture)
+        image = scene_camera._scene.render(i / 15, 0)
         frame = av.VideoFrame.from_ndarray(image, format="bgr24")
         frame.pts = i
         if i == count // 2:
@@ -165,7 +165,7 @@ def _packets(frames, *, per_frame=3, ssrc=1234):
             packet = RtpPacket(
                 payload_type=97, sequence_number=seq, timestamp=3000 * index, ssrc=ssrc
             )
-            packet._data = data[start : start + step]  # noqa: SLF001 (what aiortc's receiver sets)
+            packet._data = data[start : start + step]  # what aiortc's receiver sets
             packets.append(packet)
             seq += 1
     return packets
@@ -173,7 +173,8 @@ def _packets(frames, *, per_frame=3, ssrc=1234):
 
 def test_jitter_buffer_skips_a_lost_packet_and_waits_for_a_keyframe():
     frames = _vp8_frames(10)
-    assert fb.is_vp8_keyframe(frames[0]) and not fb.is_vp8_keyframe(frames[1])
+    assert fb.is_vp8_keyframe(frames[0])
+    assert not fb.is_vp8_keyframe(frames[1])
     assert fb.is_vp8_keyframe(frames[5])
     now = [0.0]
     buffer = fb.RecoveringJitterBuffer(512, hole_timeout=0.3, clock=lambda: now[0])
@@ -292,7 +293,7 @@ def test_rtcp_feedback_fits_a_real_receiver_and_reads_a_real_sender():
         receiver = RTCRtpReceiver("video", transport)
         fb.check_aiortc(receiver=receiver)
         monitor = fb.install(receiver)
-        assert isinstance(receiver._RTCRtpReceiver__jitter_buffer, fb.RecoveringJitterBuffer)  # noqa: SLF001
+        assert isinstance(receiver._RTCRtpReceiver__jitter_buffer, fb.RecoveringJitterBuffer)
         assert monitor.estimator is not None
         camera = CameraTrack(width=160, height=120)
         sender = RTCRtpSender(camera, transport)
@@ -434,5 +435,149 @@ async def test_the_doctors_camera_reaches_the_cabin_at_640x480(portal, chromium,
         assert kbps > 300
         assert (after["sentWidth"], after["sentHeight"]) == (640, 480)
         assert after["decoded"] > 0  # the cabin's camera reaches the doctor too
+    finally:
+        await call.close()
+
+
+class NetworkCut:
+    """Drops every datagram the cabin's ICE sockets send or receive while ``active``."""
+
+    def __init__(self, monkeypatch):
+        self.active = False
+        self.dropped = 0
+        protocol = aioice.ice.StunProtocol
+        received, send_data, send_stun = (
+            protocol.datagram_received,
+            protocol.send_data,
+            protocol.send_stun,
+        )
+        cut = self
+
+        def datagram_received(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            received(self, data, addr)
+
+        async def send_data_cut(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            await send_data(self, data, addr)
+
+        def send_stun_cut(self, message, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            send_stun(self, message, addr)
+
+        monkeypatch.setattr(protocol, "datagram_received", datagram_received)
+        monkeypatch.setattr(protocol, "send_data", send_data_cut)
+        monkeypatch.setattr(protocol, "send_stun", send_stun_cut)
+
+
+async def _resumed(call, since, timeout=6.0):
+    """Seconds from ``since`` until both directions decode new frames."""
+    decoded_then = (await call.stats())["decoded"]
+    cabin_at = browser_at = None
+    async with asyncio.timeout(timeout):
+        while cabin_at is None or browser_at is None:
+            if cabin_at is None and any(t > since for t, _, _ in call.frames):
+                cabin_at = min(t for t, _, _ in call.frames if t > since) - since
+            if browser_at is None and (await call.stats())["decoded"] > decoded_then:
+                browser_at = time.monotonic() - since
+            await asyncio.sleep(0.05)
+    return cabin_at, browser_at
+
+
+@pytest.mark.timeout(45)
+async def test_a_short_cut_recovers_both_ways_without_a_new_connection(
+    portal, chromium, loopback_ice, monkeypatch
+):
+    cut = NetworkCut(monkeypatch)
+    call = Call(portal, chromium)
+    try:
+        await call.start()
+
+        async def flowing():
+            return len(call.frames) > 20 and (await call.stats())["decoded"] > 20
+
+        await _until(flowing, 15)
+        cut.active = True
+        await asyncio.sleep(2.0)
+        cut.active = False
+        restored = time.monotonic()
+        cabin_s, browser_s = await _resumed(call, restored)
+        print(
+            f"2 s cut ({cut.dropped} datagrams dropped): cabin decodes again after "
+            f"{cabin_s:.2f} s, browser after {browser_s:.2f} s"
+        )
+        assert cabin_s < 2.0
+        assert browser_s < 2.0
+        assert call.peer.reconnections == 0
+        assert "reconnecting" not in [s.kind for s in call.statuses]
+    finally:
+        await call.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_long_cut_rebuilds_the_connection_and_the_call_goes_on(
+    portal, chromium, loopback_ice, monkeypatch
+):
+    cut = NetworkCut(monkeypatch)
+    # aiortc's ICE takes about 30 s to give up (consent freshness); the watchdog
+    # acts after media_timeout seconds without video
+    call = Call(portal, chromium, media_timeout=3.0)
+    try:
+        await call.start()
+
+        async def flowing():
+            return len(call.frames) > 10 and (await call.stats())["decoded"] > 10
+
+        await _until(flowing, 15)
+        cut.active = True
+        started = time.monotonic()
+
+        async def reconnecting():
+            return any(s.kind == "reconnecting" for s in call.statuses)
+
+        await _until(reconnecting, 15)
+        detected = time.monotonic() - started
+        cut.active = False
+        restored = time.monotonic()
+
+        async def reconnected():
+            return any(s.kind == "connected" and s.reason for s in call.statuses)
+
+        await _until(reconnected, 15)
+        cabin_s, browser_s = await _resumed(call, restored, timeout=10.0)
+        print(
+            f"long cut: failure seen after {detected:.1f} s; after restoring, the cabin decodes "
+            f"after {cabin_s:.2f} s, the browser after {browser_s:.2f} s"
+        )
+        assert call.peer.reconnections == 1
+        assert await call.page.evaluate("window.doctor.answers") == 2
+        kinds = [s.kind for s in call.statuses]
+        assert kinds == ["queued", "accepted", "connected", "reconnecting", "connected"]
+
+        # both data channels work on the new connection, through the same methods
+        async def control_arrives():
+            call.peer.send_control({"type": "hello", "n": 1})
+            return bool(await call.page.evaluate("window.doctor.control.length"))
+
+        await _until(control_arrives, 10, step=0.2)
+
+        async def live_arrives():
+            call.peer.send_live('{"ecg":[1,2,3]}')
+            return bool(await call.page.evaluate("window.doctor.live"))
+
+        await _until(live_arrives, 10, step=0.2)
+
+        async def doctor_control():
+            await call.page.evaluate("""window.sendControl('{"type":"measure"}')""")
+            return bool(call.control)
+
+        await _until(doctor_control, 10, step=0.2)
+        assert call.control[0] == {"type": "measure"}
     finally:
         await call.close()
