@@ -581,3 +581,77 @@ async def test_a_long_cut_rebuilds_the_connection_and_the_call_goes_on(
         assert call.control[0] == {"type": "measure"}
     finally:
         await call.close()
+
+
+class _LowRemb:
+    """Stands in for the doctor's bitrate estimator: reports 300 kbit/s, always."""
+
+    def __init__(self):
+        self.ssrcs = {}
+
+    def add(self, arrival_time_ms, abs_send_time, payload_size, ssrc):
+        self.ssrcs[ssrc] = arrival_time_ms
+        return 300_000, list(self.ssrcs)
+
+
+@pytest.mark.timeout(40)
+async def test_a_low_remb_scales_the_cabins_camera_down(portal, loopback_ice):
+    """The doctor (aiortc here) reports 300 kbit/s; the cabin's camera steps to 320x240."""
+    from aiortc import RTCSessionDescription
+
+    from tests.video.test_cabin_peer import recv_type
+
+    camera = CameraTrack(width=640, height=480, fps=15)
+    frames: list = []
+    tasks: list = []
+    peer = CabinPeer(
+        f"http://127.0.0.1:{portal.port}",
+        STATION,
+        portal.station_key,
+        SUMMARY,
+        visit="visit-adapt",
+        camera=camera,
+        microphone=None,
+        on_control=lambda message: None,
+    )
+    doctor = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    doctor.on("track", lambda track: tasks.append(asyncio.ensure_future(_drain(track, frames))))
+
+    from aiohttp import ClientSession
+
+    base = f"http://127.0.0.1:{portal.port}"
+    session = ClientSession()
+    ws = await session.ws_connect(
+        f"{base}/ws/doctor",
+        headers={"Cookie": f"{SESSION_COOKIE}={portal.doctor_token}", "Origin": base},
+    )
+    try:
+        await recv_type(ws, "queue", skip=frozenset())
+        await peer.start()
+        items = []
+        while not items:
+            items = (await recv_type(ws, "queue"))["items"]
+        await ws.send_json({"type": "accept", "consult": items[0]["consult"]})
+        offer = await recv_type(ws, "offer", skip=frozenset({"queue", "accepted"}))
+        await doctor.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        for transceiver in doctor.getTransceivers():
+            if transceiver.kind == "video":
+                transceiver.receiver._RTCRtpReceiver__remote_bitrate_estimator = _LowRemb()
+        await doctor.setLocalDescription(await doctor.createAnswer())
+        await ws.send_json({"type": "answer", "sdp": doctor.localDescription.sdp})
+
+        async def small():
+            return any((w, h) == (320, 240) for _, w, h in frames)
+
+        await _until(small, 15)
+        assert (camera.width, camera.height) == (320, 240)
+        assert any((w, h) == (640, 480) for _, w, h in frames)  # it started big
+    finally:
+        await peer.end()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await doctor.close()
+        await ws.close()
+        await session.close()
+        camera.stop()

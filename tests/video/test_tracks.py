@@ -149,3 +149,34 @@ async def test_microphone_gives_20_ms_of_48_khz_mono_s16():
     pcm = np.concatenate([f.to_ndarray().ravel() for f in frames])
     peak = int(np.abs(pcm).max())
     assert 0 < peak <= round(32767 * 10 ** (-30 / 20)) + 1  # quiet: -30 dBFS
+
+
+async def test_camera_scales_down_and_slows_while_running():
+    track = CameraTrack(width=640, height=480, fps=30)
+    first = await track.recv()
+    track.set_format(320, 240, 15.0)
+    second = await track.recv()
+    third = await track.recv()
+    with pytest.raises(ValueError, match="exceeds"):
+        track.set_format(1280, 720, 30.0)
+    track.stop()
+    assert (first.width, first.height) == (640, 480)
+    assert (second.width, second.height) == (320, 240)
+    assert decode_timestamp(second.to_ndarray(format="bgr24")) is not None
+    assert third.pts - second.pts == 6000  # 1/15 s at 90 kHz
+
+
+async def test_camera_skips_frames_nobody_asked_for_instead_of_bursting():
+    import asyncio
+
+    track = CameraTrack(width=160, height=120, fps=15)
+    first = await track.recv()
+    await asyncio.sleep(1.0)  # a connection being rebuilt
+    late = await track.recv()
+    started = time.monotonic()
+    following = await track.recv()
+    waited = time.monotonic() - started
+    track.stop()
+    assert late.pts - first.pts >= 90_000 * 0.9  # the time jumped with the skip
+    assert following.pts - late.pts == 6000
+    assert waited > 0.03  # paced again, not a burst
