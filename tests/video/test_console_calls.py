@@ -8,14 +8,22 @@ the consult for the cabin.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+
 import aioice.ice
 import pytest
 import pytest_asyncio
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
 from browser import (
     CHROMIUM,
     DOCTORS,
     FLAGS,
+    SUMMARY,
     Cabin,
     console_ready,
     login,
@@ -25,6 +33,8 @@ from browser import (
     until,
     wait_state,
 )
+
+from video import CameraTrack, MicrophoneTrack, values_message
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -133,3 +143,73 @@ async def test_a_doctor_closing_the_tab_ends_the_call_for_the_cabin(browser, por
     finally:
         await cabin.close()
         await context.close()
+
+
+async def offer_from(ws, pc, camera, microphone):
+    """A cabin-like offer (camera, microphone, live and control channels) over ``ws``."""
+    pc.addTrack(camera)
+    pc.addTrack(microphone)
+    live = pc.createDataChannel("live", ordered=False, maxRetransmits=0)
+    pc.createDataChannel("control", ordered=True)
+    await pc.setLocalDescription(await pc.createOffer())
+    await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
+    while True:
+        message = json.loads((await asyncio.wait_for(ws.receive(), 15.0)).data)
+        if message["type"] == "answer":
+            await pc.setRemoteDescription(RTCSessionDescription(message["sdp"], "answer"))
+            return live
+
+
+async def test_a_new_offer_mid_call_replaces_the_connection(browser, portal, loopback_ice):
+    """The cabin re-offers on a fresh connection (after a network cut): the page answers it."""
+    context, page = await doctor_page(browser, portal, "bs.lan")
+    camera, microphone = CameraTrack(width=320, height=240, fps=15), MicrophoneTrack()
+    camera2, microphone2 = CameraTrack(width=320, height=240, fps=15), MicrophoneTrack()
+    first, second = RTCPeerConnection(), RTCPeerConnection()
+    frames = {"first": 0, "second": 0}
+    tasks = []
+
+    def counting(pc, name):
+        async def drain(track):
+            with contextlib.suppress(MediaStreamError):
+                while True:
+                    await track.recv()
+                    frames[name] += 1
+
+        pc.on("track", lambda track: tasks.append(asyncio.ensure_future(drain(track))))
+
+    counting(first, "first")
+    counting(second, "second")
+    station, key = STATIONS[0], portal.keys[STATIONS[0]]
+    async with ClientSession() as http:
+        ws = await http.ws_connect(
+            f"{portal.base}/ws/station", headers={"Authorization": f"Station {station}:{key}"}
+        )
+        try:
+            await ws.send_json({"type": "request", "visit": "v1", "summary": SUMMARY})
+            await wait_state(page, "s.queue === 1")
+            await page.click("#queue-body button.accept")
+            await offer_from(ws, first, camera, microphone)
+            await wait_state(page, "s.call === 'connected' && s.framesDecoded >= 5")
+            await until(lambda: frames["first"] >= 5)
+
+            await first.close()  # the old link is gone; the cabin starts afresh
+            # (closing an aiortc connection ends its tracks: the new one needs new ones)
+            live = await offer_from(ws, second, camera2, microphone2)
+            await wait_state(page, "s.connections === 2 && s.call === 'connected'")
+            await until(lambda: frames["second"] >= 5)
+            await until(lambda: live.readyState == "open")
+            live.send(values_message({"spo2": 98.0}, "%"))
+            await wait_state(page, "s.values.spo2 === 98")
+            before = (await state(page))["framesDecoded"]
+            await wait_state(page, f"s.framesDecoded > {before} && s.audioPacketsReceived >= 10")
+        finally:
+            await ws.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await first.close()
+            await second.close()
+            for track in (camera, microphone, camera2, microphone2):
+                track.stop()
+            await context.close()

@@ -8,7 +8,7 @@
 // each read):
 //   lang                 "vi" | "en"
 //   link                 "open" | "closed"   (the signalling socket)
-//   queue                number of waiting requests shown
+//   queue                number of waiting requests shown (0 during a call)
 //   call                 "idle" | "waiting" (accepted, no offer yet) | "connecting"
 //                        | "connected" | "reconnecting"
 //   consult              the consult id in the call, or null
@@ -305,6 +305,7 @@ function startCall(accepted) {
   const call = freshCall(accepted);
   app.call = call;
   app.ended = null;
+  app.queue = []; // the portal sends the queue again when the call ends
   call.media = navigator.mediaDevices
     .getUserMedia({ video: { width: 640, height: 480 }, audio: true })
     .then((stream) => {
@@ -363,12 +364,12 @@ function endCall() {
 }
 
 function onRemoteTrack(call, track) {
+  // A fresh stream each time: a video element does not notice tracks swapped inside
+  // the stream it already plays (a re-offer brings new tracks).
   const video = $("remote");
-  let stream = video.srcObject;
-  if (!(stream instanceof MediaStream)) stream = new MediaStream();
-  for (const old of stream.getTracks().filter((t2) => t2.kind === track.kind)) stream.removeTrack(old);
-  stream.addTrack(track);
-  video.srcObject = stream;
+  const kept = video.srcObject instanceof MediaStream ? video.srcObject.getTracks() : [];
+  const tracks = kept.filter((old) => old.kind !== track.kind && old.readyState === "live");
+  video.srcObject = new MediaStream([...tracks, track]);
   video.play().catch(() => {});
 }
 
