@@ -33,6 +33,7 @@ import enum
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -92,6 +93,7 @@ _CODE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _LIVE_TICK = 0.1  # seconds between pulls of the live pacer
 _RECORD_RETRY = 0.1  # seconds between tries while the control channel opens
 _RECORD_PATIENCE = 15.0  # seconds to keep trying
+_SELF_STALE = 0.5  # seconds after which the self view reads the camera itself
 
 
 class Phase(enum.StrEnum):
@@ -133,10 +135,11 @@ class _SelfViewCamera(CameraTrack):
     """The camera, keeping the last frame it gave the call for the kiosk's self view."""
 
     latest: VideoFrame | None = None
+    latest_at = 0.0  # time.monotonic() of ``latest``
 
     async def recv(self) -> VideoFrame:
         frame = await super().recv()
-        self.latest = frame
+        self.latest, self.latest_at = frame, time.monotonic()
         return frame
 
 
@@ -356,9 +359,18 @@ class ConsultSession:
             log.warning("consult: portal unreachable", extra={"error": type(exc).__name__})
             await self._fail("consult.fail.unreachable")
 
-    def self_view(self) -> VideoFrame | None:
-        """The last frame the camera sent to the doctor (None before the first)."""
-        return None if self._camera is None else self._camera.latest
+    async def self_view(self) -> VideoFrame | None:
+        """What the camera sees, for the resident's own small picture (None: no camera).
+
+        During the call, the last frame sent to the doctor; before it (nobody reads
+        the camera yet), a frame read here.
+        """
+        camera = self._camera
+        if camera is None or self._closing:
+            return None
+        if camera.latest is None or time.monotonic() - camera.latest_at > _SELF_STALE:
+            return await camera.recv()
+        return camera.latest
 
     async def hang_up(self) -> None:
         """The resident ends the call (or stops waiting)."""

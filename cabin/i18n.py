@@ -293,10 +293,10 @@ _RAW: dict[str, dict[str, str]] = {
     "consult.wait_soon": _e(
         "Bác sĩ sẽ nói chuyện với ông/bà ngay.", "A doctor will talk to you very soon."
     ),
-    "consult.doctor": _e("Bác sĩ {name}", "Doctor {name}"),
+    "consult.doctor": _e("Đang nói chuyện với {name}", "Talking with {name}"),
     "consult.doctor_joined": _e(
-        "Bác sĩ {name} đã vào. Ông/bà cứ nói chuyện bình thường.",
-        "Doctor {name} is here. You can talk normally.",
+        "{name} đã vào. Ông/bà cứ nói chuyện bình thường.",
+        "{name} is here. You can talk normally.",
     ),
     "consult.measuring": _e(
         "Đang đo lại theo yêu cầu của bác sĩ: {what}",

@@ -269,7 +269,7 @@ class ConsultScreen(Screen):
         while True:
             await asyncio.sleep(1.0 / SELF_FPS)
             session = self.session
-            frame = None if session is None else session.self_view()
+            frame = None if session is None else await session.self_view()
             if frame is None or frame is shown:
                 continue
             shown = frame

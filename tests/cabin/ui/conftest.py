@@ -19,6 +19,7 @@ import qasync
 from kiosk_helpers import HOSPITAL, SIZE, Station
 
 from cabin.card_camera import CardCamera
+from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.store import Store, generate_key
 from cabin.ui.kiosk import Kiosk, KioskSettings
@@ -61,6 +62,7 @@ def station(qtbot, store: Store, tmp_path: Path):
         printer: Path | None = tmp_path / "printer.prn",
         camera: Camera | None = None,
         hospitals: tuple[tuple[str, str], ...] = (),
+        consult: ConsultSettings | None = None,
     ) -> AsyncIterator[Station]:
         hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         await hub.start()
@@ -77,6 +79,7 @@ def station(qtbot, store: Store, tmp_path: Path):
             printer=printer,
             goodbye_seconds=0.8,
             hospitals=hospitals,
+            consult=consult,
         )
         card_camera = CardCamera(camera, decode_every=2) if camera is not None else None
         kiosk = Kiosk(controller, settings, camera=card_camera)
