@@ -157,10 +157,23 @@ def _toml_lines(tree: dict[str, Any], prefix: str = "") -> list[str]:
 def _sandboxes(config: Config, demo: bool) -> Iterator[Config]:
     """With ``--demo``, a sandbox for each outside system the configuration leaves unset.
 
-    Today that is the hospital's FHIR server (Medplum's router, see
-    :mod:`fhir_bridge.sandbox_server`) when ``[hospital] fhir_base_url`` is empty.
+    The hospital's FHIR server (Medplum's router, see :mod:`fhir_bridge.sandbox_server`)
+    when ``[hospital] fhir_base_url`` is empty, and the doctors' portal (see
+    :mod:`cabin.demo_portal`) when ``[consult] portal_url`` is empty.
     """
-    if not demo or config.hospital.fhir_base_url:
+    if not demo:
+        yield config
+        return
+    from cabin.demo_portal import demo_portal
+
+    with contextlib.ExitStack() as stack:
+        config = stack.enter_context(_fhir_sandbox(config))
+        yield stack.enter_context(demo_portal(config))
+
+
+@contextlib.contextmanager
+def _fhir_sandbox(config: Config) -> Iterator[Config]:
+    if config.hospital.fhir_base_url:
         yield config
         return
     from fhir_bridge.sandbox_server import FhirSandbox, FhirSandboxError
