@@ -343,6 +343,9 @@ def recover(
 ) -> list[str]:
     """Close the visits a crash or power cut left open; their measurements stay.
 
+    A consult cut by the stop is closed too (``interrupted``), so its note still goes
+    with the visit.
+
     A visit the resident had already sent goes to ``on_sent`` in the same
     transaction, as if it had ended normally.
 
@@ -352,6 +355,9 @@ def recover(
     closed = []
     for visit in store.unfinished_visits(station_id):
         with store.transaction():
+            for consult in store.consults_of(visit.id):
+                if consult.ended_at is None:  # the call was cut by the stop
+                    store.end_consult(consult.id, "interrupted", at=clock())
             store.transition(visit.id, End.INTERRUPTED, expect=visit.state, end=True, at=clock())
             if visit.state in (Step.SEND, Step.GOODBYE) and on_sent is not None:
                 on_sent(visit.id)

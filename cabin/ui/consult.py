@@ -206,6 +206,13 @@ class ConsultScreen(Screen):
             with contextlib.suppress(RuntimeError):  # no loop: the kiosk is being torn down
                 self.tasks.spawn(session.aclose(), name="consult close")
 
+    async def aclose(self) -> None:
+        """The kiosk is closing: hang up and stop the pictures."""
+        session, self.session = self.session, None
+        self._stop_pictures()
+        if session is not None:
+            await session.aclose()
+
     # --- the session's news ---------------------------------------------------------------
 
     def on_view(self, view: ConsultView) -> None:

@@ -192,12 +192,16 @@ class Kiosk(QWidget):
             app.installEventFilter(self._filter)
 
     async def aclose(self) -> None:
-        """Stop listening; a measurement under way is stopped (the cuff deflates)."""
+        """Stop listening; a measurement under way is stopped (the cuff deflates), a call
+        with a doctor is hung up."""
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._filter)
         with contextlib.suppress(CabinError):
             await self.controller.cancel_measure()
+        consult = self.screens["consult"]
+        if isinstance(consult, ConsultScreen):
+            await consult.aclose()
         await self.tasks.cancel_all()
         if self.controller.voice is not None:
             await self.controller.voice.stop()

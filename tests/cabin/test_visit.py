@@ -329,3 +329,18 @@ def test_the_doctor_can_have_a_vital_measured_again_during_the_consult(store, cl
     visit.end_consult()
     assert [m.values["spo2"] for m in store.measurements(visit.visit_id)] == [93, 96]
     assert states(store, visit)[-3:] == ["results", "consult", "results"]
+
+
+def test_recover_closes_a_call_the_stop_cut(store, clock):
+    visit = VisitFlow(store, "station-1", clock=clock)
+    visit.identify(None)
+    visit.give_consent(True)
+    visit.show_results()
+    visit.ask_doctor()
+    consult = store.begin_consult(visit.visit_id, at=clock())
+    store.set_consult_doctor(consult, "bs.lan", "BS. Lan", at=clock())
+    store.set_consult_note(consult, "Ổn định.")
+    clock.advance(60)
+    assert recover(store, "station-1", clock=clock) == [visit.visit_id]
+    kept = store.consult_for(visit.visit_id)
+    assert (kept.end_reason, kept.ended_at, kept.note) == ("interrupted", clock(), "Ổn định.")
