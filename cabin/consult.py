@@ -82,8 +82,9 @@ __all__ = [
     "ConsultSession",
     "ConsultSettings",
     "ConsultView",
-    "Phase",
     "PeerFactory",
+    "Phase",
+    "record_for",
     "summary_for",
 ]
 
