@@ -398,11 +398,8 @@ class ConsultSession:
                 self._spawn(self._give_up_waiting())
         elif status.kind == "accepted":
             name = status.doctor or ""
-            doctor_id = getattr(status, "doctor_id", None)  # newer peers say who it is
             if self.consult_id is not None:
-                self.store.set_consult_doctor(
-                    self.consult_id, doctor_id if isinstance(doctor_id, str) else None, name
-                )
+                self.store.set_consult_doctor(self.consult_id, status.doctor_id, name)
             self._show(ConsultView(Phase.CALL, doctor=name))
         elif status.kind == "connected":
             if self.view.reconnecting:

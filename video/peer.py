@@ -99,6 +99,8 @@ class PeerStatus:
         position: place in the queue (``queued`` only; 1 is next).
         wait_s: the portal's wait estimate in seconds (``queued`` only).
         doctor: the doctor's display name (``accepted`` only).
+        doctor_id: the doctor's portal account id (``accepted`` only), the same for
+            every consult that doctor takes.
         reason: a plain reason (``ended``: ``"doctor"``, ``"station"``;
             ``failed`` and ``reconnecting``: why, in words; ``connected``:
             ``"reconnected"`` after a reconnection).
@@ -108,6 +110,7 @@ class PeerStatus:
     position: int | None = None
     wait_s: int | None = None
     doctor: str | None = None
+    doctor_id: str | None = None
     reason: str = ""
 
 
@@ -353,7 +356,14 @@ class CabinPeer:
         elif kind == "accepted" and self._pc is None:
             doctor = data.get("doctor")
             name = doctor.get("name") if isinstance(doctor, dict) else None
-            self._report(PeerStatus("accepted", doctor=name if isinstance(name, str) else None))
+            account = doctor.get("id") if isinstance(doctor, dict) else None
+            self._report(
+                PeerStatus(
+                    "accepted",
+                    doctor=name if isinstance(name, str) else None,
+                    doctor_id=account if isinstance(account, str) else None,
+                )
+            )
             try:
                 await self._call(ws, data.get("ice_servers"))
             except Exception as exc:

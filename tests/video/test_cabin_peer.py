@@ -135,7 +135,9 @@ async def test_a_consult_from_request_to_end(portal, loopback_ice):
         await doctor_ws.send_json({"type": "accept", "consult": item["consult"]})
         accepted = await recv_type(doctor_ws, "accepted")
         assert accepted["ice_servers"] == []
-        assert (await next_status(peer, "accepted")).doctor == "BS. Nguyễn Thị Lan"
+        accepted_status = await next_status(peer, "accepted")
+        assert accepted_status.doctor == "BS. Nguyễn Thị Lan"
+        assert accepted_status.doctor_id == "bs.lan"
 
         offer = await recv_type(doctor_ws, "offer")
         assert "VP8/90000" in offer["sdp"]

@@ -237,7 +237,7 @@ def test_a_call_with_a_doctor_from_request_to_the_note_in_the_record(run, statio
                     assert s.screen == "goodbye"
 
                 kept = store.consult_for(visit_id)
-                assert kept.doctor_name == DOCTOR
+                assert (kept.doctor_id, kept.doctor_name) == ("bs.lan", DOCTOR)
                 assert (kept.note, kept.note_version, kept.end_reason) == (NOTE, 2, "doctor")
                 assert kept.accepted_at is not None
                 assert kept.ended_at is not None
