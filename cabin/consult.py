@@ -196,10 +196,11 @@ class PeerFactory(Protocol):
 def summary_for(store: Store, visit_id: str, *, today: date | None = None) -> dict[str, object]:
     """What the doctors in the queue see: age, sex, values and flags; no name, no ID.
 
-    An anonymous visit says ``age`` 0 and ``sex`` ``"unknown"``.
+    An anonymous visit says ``age`` ``None`` (unknown) and ``sex`` ``"unknown"``.
     """
     visit = store.visit(visit_id)
-    age, sex = 0, "unknown"
+    age: int | None = None
+    sex = "unknown"
     if visit is not None and visit.resident_id is not None:
         resident = store.resident(visit.resident_id)
         if resident is not None:

@@ -57,7 +57,7 @@ def test_the_summary_says_age_sex_values_and_flags_and_nothing_that_identifies(s
 
 def test_an_anonymous_visit_is_of_unknown_age_and_sex(store):
     visit = visit_with(store, None, datetime(2026, 3, 14, tzinfo=UTC), [])
-    assert summary_for(store, visit) == {"age": 0, "sex": "unknown", "values": {}, "flags": []}
+    assert summary_for(store, visit) == {"age": None, "sex": "unknown", "values": {}, "flags": []}
 
 
 def test_the_record_holds_this_visit_and_up_to_ten_earlier_ones_newest_first(store):

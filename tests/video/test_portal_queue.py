@@ -44,6 +44,11 @@ def test_a_good_summary_is_kept_as_is():
     assert summary.to_json() == GOOD
 
 
+def test_an_anonymous_residents_age_is_unknown_not_zero():
+    anonymous = {**GOOD, "age": None, "sex": "unknown"}
+    assert parse_summary(anonymous).to_json() == anonymous
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -53,6 +58,7 @@ def test_a_good_summary_is_kept_as_is():
         {**GOOD, "age": "71"},
         {**GOOD, "age": True},
         {**GOOD, "age": 200},
+        {**GOOD, "age": -1},
         {**GOOD, "sex": "Nguyễn"},
         {**GOOD, "values": {"bp_sys": "Nguyễn Văn A"}},
         {**GOOD, "values": {"bp_sys": {"value": 1, "note": "x"}}},

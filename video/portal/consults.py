@@ -73,14 +73,14 @@ class Summary:
     """What a doctor sees of a resident before accepting: nothing identifying.
 
     Attributes:
-        age: years, 0 to 130.
+        age: years, 0 to 130, or ``None`` when unknown (an anonymous visit).
         sex: ``male``, ``female``, ``other`` or ``unknown``.
         values: measured values by code, each a number or
             ``{"value": number, "unit": UCUM}``.
         flags: short codes such as ``"bp_high"``.
     """
 
-    age: int
+    age: int | None
     sex: str
     values: Mapping[str, ValueEntry]
     flags: tuple[str, ...]
@@ -120,8 +120,10 @@ def parse_summary(data: object) -> Summary:
     if missing:
         raise SummaryError(f"the summary lacks {', '.join(sorted(missing))}")
     age = data["age"]
-    if not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 130:
-        raise SummaryError("age must be a whole number of years from 0 to 130")
+    if age is not None and (
+        not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 130
+    ):
+        raise SummaryError("age must be a whole number of years from 0 to 130, or null")
     sex = data["sex"]
     if not isinstance(sex, str) or sex not in _SEXES:
         raise SummaryError("sex must be male, female, other or unknown")

@@ -149,7 +149,7 @@ function waited(seconds) {
 
 function residentText(summary) {
   const parts = [];
-  if (Number.isInteger(summary.age)) parts.push(t("age", { age: summary.age }));
+  parts.push(Number.isInteger(summary.age) ? t("age", { age: summary.age }) : t("age_unknown"));
   if (summary.sex) parts.push(t(`sex_${summary.sex}`));
   return parts.join(", ");
 }
