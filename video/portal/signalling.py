@@ -7,7 +7,7 @@ otherwise ignored.
 Station: ``GET /ws/station`` with ``Authorization: Station <id>:<key>``
 (401 before the upgrade otherwise).
 
-* station -> ``{"type":"request","visit":ID,"summary":{"age":int,"sex":str,
+* station -> ``{"type":"request","visit":ID,"summary":{"age":int|null,"sex":str,
   "values":{...},"flags":[...]}}``. The summary may hold exactly those four keys
   (no names, no ID numbers); anything else is refused with
   ``{"type":"error","error":"summary",...}``. One consult per socket at a time.
