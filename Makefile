@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the station and its tests use, installed when missing:
 # the Vietnamese voice, fonts that cover Vietnamese, a virtual screen for the kiosk,
-# and the browser the doctor's console is tested in (Playwright drives it; no download).
-APT_PACKAGES := espeak-ng fonts-noto-core xvfb chromium chromium-driver
+# the browser the doctor's console is tested in (Playwright drives it; no download),
+# and aplay, which plays the doctor's voice on the speaker.
+APT_PACKAGES := espeak-ng fonts-noto-core xvfb chromium chromium-driver alsa-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint typecheck pytest deps apt bench clean

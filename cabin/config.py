@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -165,7 +166,8 @@ class ConsultConfig:
     issued (``cabin portal add-station``; relative paths are in the data directory),
     never printed. ``camera`` and ``microphone``: ``"sim"`` (simulated), a device
     number (camera only) or empty for none. ``wait_timeout``: seconds to wait in the
-    queue before giving up.
+    queue before giving up. ``speaker``: the command line that plays the doctor's
+    voice (raw s16le mono 48 kHz on its stdin); empty: ``aplay`` when installed.
     """
 
     portal_url: str = ""
@@ -174,6 +176,7 @@ class ConsultConfig:
     camera: str = "sim"
     microphone: str = "sim"
     wait_timeout: float = 600.0
+    speaker: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -315,6 +318,10 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("must be 'sim' or empty", key="consult.microphone")
     if consult.wait_timeout <= 0:
         raise ConfigError("must be positive", key="consult.wait_timeout")
+    try:
+        shlex.split(consult.speaker)
+    except ValueError:
+        raise ConfigError("must be a command line", key="consult.speaker") from None
     # The technician's allow-list of BLE devices adds to the defaults; the file and the
     # environment still win for a name they set.
     configured = raw.pop("devices", None)

@@ -2,7 +2,8 @@
 
 :class:`ConsultSession` asks the portal for a doctor with a summary that names
 nobody (age, sex, values, flags), shows the camera and microphone to the
-doctor, and while the call lasts:
+doctor, plays the doctor's voice (:class:`video.speaker.Speaker`; ``[consult]
+speaker``), and while the call lasts:
 
 * forwards the devices' live waveforms (paced by :class:`video.live.LivePacer`)
   and values on the ``live`` channel;
@@ -33,6 +34,7 @@ import enum
 import json
 import logging
 import re
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -43,7 +45,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiortc import MediaStreamTrack
-from aiortc.contrib.media import MediaBlackhole
 from av import VideoFrame
 
 from cabin.config import ConsultConfig
@@ -76,6 +77,7 @@ from video.control import (
 )
 from video.live import LivePacer, values_message
 from video.peer import CabinPeer, PeerStatus
+from video.speaker import Speaker
 from video.tracks import CameraTrack, MicrophoneTrack
 
 __all__ = [
@@ -155,6 +157,7 @@ class ConsultSettings:
     microphone: str = "sim"
     wait_timeout: float = 600.0
     timezone: str = "Asia/Ho_Chi_Minh"
+    speaker: tuple[str, ...] = ()  # the player's command line; empty: aplay when present
 
     @classmethod
     def from_config(
@@ -171,6 +174,7 @@ class ConsultSettings:
             config.microphone,
             config.wait_timeout,
             timezone,
+            tuple(shlex.split(config.speaker)),
         )
 
 
@@ -308,7 +312,7 @@ class ConsultSession:
         self.sent: list[ControlMessage] = []  # what went to the doctor on control, in order
         self._camera: _SelfViewCamera | None = None
         self._microphone: MicrophoneTrack | None = None
-        self._sink = MediaBlackhole()  # drains the doctor's audio (no speaker output yet)
+        self._speaker: Speaker | None = None  # plays the doctor's audio
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queued_at: float | None = None
         self._live_running = False
@@ -422,9 +426,9 @@ class ConsultSession:
             self.remote_video = track
             if self._on_video is not None:
                 self._on_video(track)
-        elif track.kind == "audio":
-            self._sink.addTrack(track)
-            self._spawn(self._sink.start())
+        elif track.kind == "audio" and self._speaker is None and not self._closing:
+            self._speaker = Speaker(self.settings.speaker)
+            self._speaker.start(track)
 
     def _on_control(self, data: dict[str, Any]) -> None:
         try:
@@ -568,8 +572,9 @@ class ConsultSession:
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await self._sink.stop()
+        if self._speaker is not None:
+            with contextlib.suppress(Exception):
+                await self._speaker.stop()
         for track in (self._camera, self._microphone):
             if track is not None:
                 track.stop()

@@ -10,7 +10,7 @@ both read strictly (:mod:`video.strict_json`). The portal is :mod:`video.portal`
 Keeping the call good: receive-side repair (:mod:`video.rtcp_feedback`), the
 camera's format chosen from the link (:mod:`video.adapt`), the doctor's tracks
 across reconnections (:mod:`video.incoming`) and an event-loop lag probe
-(:mod:`video.loop_lag`).
+(:mod:`video.loop_lag`). The doctor's voice plays through :class:`Speaker`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from video.control import (
     Record,
     Remeasure,
     Result,
+    Unable,
     encode_control,
     new_message_id,
     parse_control,
@@ -45,6 +46,7 @@ from video.live import (
 from video.loop_lag import LoopLag, measure_loop_lag
 from video.peer import CabinPeer, PeerStatus
 from video.scene import SimulatedScene, decode_timestamp, encode_timestamp
+from video.speaker import Speaker
 from video.strict_json import ChannelMessageError
 from video.tracks import CameraTrack, MicrophoneTrack
 
@@ -71,6 +73,8 @@ __all__ = [
     "Result",
     "Rung",
     "SimulatedScene",
+    "Speaker",
+    "Unable",
     "ValuesMessage",
     "WaveMessage",
     "choose_rung",
