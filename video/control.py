@@ -2,7 +2,8 @@
 
 ``control`` is reliable: the doctor's requests (:class:`Remeasure`,
 :class:`Instruction`, :class:`Note`, :class:`End`) and the cabin's answers
-(:class:`Ack`, :class:`Measuring`, :class:`Result`, and :class:`Record`: the visit's
+(:class:`Ack`, :class:`Measuring`, :class:`Result`, :class:`Unable` when a
+re-measurement cannot be done, and :class:`Record`: the visit's
 readings and the resident's earlier visits, sent when the call connects and again
 whenever a reading is added). :func:`parse_control` reads
 them strictly and raises :class:`~video.strict_json.ChannelMessageError` (a
@@ -49,6 +50,7 @@ __all__ = [
     "Record",
     "Remeasure",
     "Result",
+    "Unable",
     "encode_control",
     "new_message_id",
     "parse_control",
@@ -135,6 +137,21 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class Unable:
+    """Cabin -> doctor: the re-measurement ``id`` could not be done, and why.
+
+    ``reason`` is a short code: ``busy`` (another measurement is running),
+    ``no_device`` (this station cannot measure it), ``device_error``, ``no_reading``,
+    or the measurement's own problem (``finger_out``, ``lead_off``, ``cuff_loose``,
+    ``movement``, ``no_signal``, ``cancelled``...).
+    """
+
+    id: str
+    vital: Vital
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One stored measurement as the doctor sees it: no device, no identity.
 
@@ -183,7 +200,7 @@ class Record:
         object.__setattr__(self, "earlier", tuple(self.earlier))
 
 
-ControlMessage = Remeasure | Instruction | Note | End | Ack | Measuring | Result | Record
+ControlMessage = Remeasure | Instruction | Note | End | Ack | Measuring | Result | Unable | Record
 
 
 def _reading_obj(r: Reading) -> dict[str, Any]:
@@ -256,6 +273,8 @@ def encode_control(message: ControlMessage) -> str:
             obj = {"t": "measuring", "id": i, "vital": str(v)}
         case Result(id=i, vital=v, values=vals, unit=unit):
             obj = {"t": "result", "id": i, "vital": str(v), "values": dict(vals), "unit": unit}
+        case Unable(id=i, vital=v, reason=reason):
+            obj = {"t": "unable", "id": i, "vital": str(v), "reason": reason}
         case Record(id=i, readings=readings, earlier=earlier):
             obj = {
                 "t": "record",
@@ -316,6 +335,12 @@ def parse_control(text: str | bytes) -> ControlMessage:
             values_field(obj["values"], "values"),
             unit_field(obj["unit"], "unit"),
         )
+    if t == "unable":
+        require_keys(obj, ("id", "vital", "reason"))
+        reason = text_field(obj, "reason")
+        if not SHORT_CODE.fullmatch(reason):
+            raise ChannelMessageError("reason must be a short code")
+        return Unable(message_id(obj), vital_field(obj), reason)
     if t == "record":
         require_keys(obj, ("id", "now", "earlier"))
         return Record(
