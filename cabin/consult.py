@@ -12,10 +12,12 @@ speaker``), and while the call lasts:
 * answers the doctor's requests on ``control``: :class:`~video.control.Remeasure`
   runs that measurement through the :class:`~cabin.controller.Controller` (the
   visit stays in its ``consult`` step) and answers ``Ack``, ``Measuring``, then
-  ``Result`` once the reading is stored; :class:`~video.control.Instruction`
-  shows a catalogue sentence (``advice.<key>``; an unknown key is acknowledged
-  and shown as nothing); :class:`~video.control.Note` is stored, then
-  acknowledged; :class:`~video.control.End` ends the call.
+  ``Result`` once the reading is stored, or ``Unable`` with the reason when it
+  cannot be done (busy, no such device, the measurement's own problem);
+  :class:`~video.control.Instruction` shows a catalogue sentence
+  (``advice.<key>``; an unknown key is acknowledged and shown as nothing);
+  :class:`~video.control.Note` is stored, then acknowledged;
+  :class:`~video.control.End` ends the call.
 
 The consult is stored as it happens (begin, the doctor, each note, the end and
 why). A failure (portal unreachable, the station's key refused, no doctor, the
@@ -51,7 +53,7 @@ from cabin.config import ConsultConfig
 from cabin.controller import Controller
 from cabin.errors import CabinError
 from cabin.i18n import CATALOGUE
-from cabin.measure import Outcome, Vital
+from cabin.measure import Failure, Outcome, Vital
 from cabin.store import Measurement, Store
 from hardware.driver import utc_now
 from hardware.events import Reading as DeviceReading
@@ -71,6 +73,7 @@ from video.control import (
     Record,
     Remeasure,
     Result,
+    Unable,
     encode_control,
     new_message_id,
     parse_control,
@@ -78,6 +81,7 @@ from video.control import (
 from video.live import LivePacer, values_message
 from video.peer import CabinPeer, PeerStatus
 from video.speaker import Speaker
+from video.strict_json import SHORT_CODE
 from video.tracks import CameraTrack, MicrophoneTrack
 
 __all__ = [
@@ -462,6 +466,8 @@ class ConsultSession:
     async def _remeasure(self, request: str, vital: Vital) -> None:
         if self.controller.measuring or vital not in self.controller.available():
             log.info("consult: cannot measure now", extra={"kind": str(vital)})
+            reason = "busy" if self.controller.measuring else "no_device"
+            self._send(Unable(request, vital, reason))
             return
         self._send(Measuring(request, vital))
         self._show(replace(self.view, measuring=vital, advice=None))
@@ -473,10 +479,18 @@ class ConsultSession:
         finally:
             if not self._closing:
                 self._show(replace(self.view, measuring=None))
-        if isinstance(outcome, Outcome) and outcome.kept and not self._closing:
+        if self._closing:
+            return
+        if isinstance(outcome, Outcome) and outcome.kept:
             kept = outcome.kept[0]
             self._send(Result(request, vital, kept.values, kept.unit))
             await self._send_record()
+        elif isinstance(outcome, Failure):
+            reason = str(outcome.reason)
+            code = reason if SHORT_CODE.fullmatch(reason) else "no_reading"
+            self._send(Unable(request, vital, code))
+        else:
+            self._send(Unable(request, vital, "device_error" if outcome is None else "no_reading"))
 
     async def _send_record(self) -> None:
         record = record_for(self.store, self.visit_id, timezone=self.settings.timezone)

@@ -37,7 +37,12 @@ def _default_command() -> list[str] | None:
     aplay = shutil.which("aplay")
     if aplay is None:
         return None
-    return [aplay, "-q", "-t", "raw", "-f", "S16_LE", "-r", str(RATE), "-c", "1"]
+    # --buffer-time (µs): aplay's own ALSA buffer defaults to about half a second,
+    # which a conversation hears as delay.
+    return [
+        aplay, "-q", "-t", "raw", "-f", "S16_LE", "-r", str(RATE), "-c", "1",
+        "--buffer-time=100000",
+    ]  # fmt: skip
 
 
 class Speaker:

@@ -43,6 +43,7 @@ from video import (
     Record,
     Remeasure,
     Result,
+    Unable,
     encode_control,
     parse_control,
     values_message,
@@ -217,6 +218,17 @@ async def test_a_doctor_takes_a_consult_and_uses_the_whole_console(portal, conte
             "() => document.querySelector('[data-status-for=spo2]').textContent === 'Kết quả: 95 %'"
         )
         assert remeasure.id in (await state(page))["acked"]
+
+        # The cabin cannot take the blood pressure: the doctor reads why, in words.
+        await page.click("[data-remeasure=blood_pressure]")
+        await until(lambda: len(sent_control(cabin, "remeasure")) == 2)
+        asked = sent_control(cabin, "remeasure")[1]
+        unable = Unable(asked.id, Vital.BLOOD_PRESSURE, "cuff_loose")
+        cabin.peer.send_control(json.loads(encode_control(unable)))
+        await page.wait_for_function(
+            "() => document.querySelector('[data-status-for=blood_pressure]').textContent"
+            " === 'Không đo được: vòng bít bị lỏng hoặc xì hơi'"
+        )
 
         await page.click("button[data-instruction=sit_still]")
         await until(lambda: sent_control(cabin, "instruction"))

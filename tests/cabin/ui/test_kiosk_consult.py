@@ -36,6 +36,7 @@ from video.control import (
     Record,
     Remeasure,
     Result,
+    Unable,
     encode_control,
     parse_control,
 )
@@ -209,6 +210,11 @@ def test_a_call_with_a_doctor_from_request_to_the_note_in_the_record(run, statio
                     doctor.send(Instruction("i2", "juggle"))  # not in the catalogue
                     await s.until(lambda: bool(doctor.got(Ack, id="i2")), TIMEOUT)
                     assert consult.view.advice == "advice.sit_still"
+
+                    # Blood pressure cannot be measured here (no cuff): the doctor is told why.
+                    doctor.send(Remeasure("r0", Vital.BLOOD_PRESSURE))
+                    await s.until(lambda: bool(doctor.got(Unable, id="r0")), TIMEOUT)
+                    assert doctor.got(Unable, id="r0", reason="no_device")
 
                     # The doctor asks for SpO2 again: measured in the consult, the result sent.
                     before = len(store.measurements(visit_id))

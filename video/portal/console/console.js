@@ -25,7 +25,7 @@
 // Counters restart with each call.
 
 import { Call } from "./call.js";
-import { clock, lang, LANGUAGES, onLangChange, setLang, t, translate, valueName } from "./i18n.js";
+import { clock, lang, LANGUAGES, maybe, onLangChange, setLang, t, translate, valueName } from "./i18n.js";
 import { judge, snapshot } from "./quality.js";
 import { element, flagBadges, readingText, renderRecord, renderValues, summaryValue } from "./record.js";
 import { WaveStrip } from "./waves.js";
@@ -512,6 +512,12 @@ function onControl(call, data) {
         acknowledge(call, message.id);
       }
       break;
+    case "unable":
+      if (typeof message.vital === "string" && typeof message.reason === "string") {
+        call.statuses[message.vital] = { key: "status_unable", reason: message.reason };
+        acknowledge(call, message.id);
+      }
+      break;
     case "record":
       call.record = { now: Array.isArray(message.now) ? message.now : [], earlier: Array.isArray(message.earlier) ? message.earlier : [] };
       renderRecord($("record"), call.record);
@@ -559,7 +565,10 @@ function renderActions() {
   if (!call) return;
   for (const box of document.querySelectorAll("[data-status-for]")) {
     const status = call.statuses[box.dataset.statusFor];
-    box.textContent = status ? t(status.key, status.params ?? {}) : "";
+    // The reason of "unable" is a code from the cabin, put in words at each render
+    // so that the language toggle applies to it too.
+    const params = status?.reason ? { reason: maybe(`unable_${status.reason}`) ?? status.reason } : status?.params;
+    box.textContent = status ? t(status.key, params ?? {}) : "";
     box.dataset.status = status ? status.key : "";
   }
   const instruction = $("instruction-status");
