@@ -55,6 +55,8 @@ from cabin.errors import CabinError
 from cabin.i18n import CATALOGUE
 from cabin.measure import Failure, Outcome, Vital
 from cabin.store import Measurement, Store
+from fhir_bridge.codes import INTERPRETATION
+from fhir_bridge.mapping.interpretation import interpret_measurement
 from hardware.driver import utc_now
 from hardware.events import Reading as DeviceReading
 from hardware.events import WaveformChunk
@@ -201,6 +203,32 @@ class PeerFactory(Protocol):
     ) -> CabinPeer: ...
 
 
+# What the queue shows the doctor of an out-of-range value: the kind's flag prefix
+# (the console names these), then high or low from the value's interpretation.
+_FLAG_PREFIX = {
+    "blood_pressure": "bp",
+    "spo2": "spo2",
+    "pulse_rate": "hr",
+    "heart_rate": "hr",
+    "glucose": "glucose",
+    "temperature": "temperature",
+}
+
+
+def _reading_flags(measurement: Measurement) -> list[str]:
+    """``bp_high``, ``spo2_low``... for a value :mod:`vitals.interpret` puts out of range."""
+    prefix = _FLAG_PREFIX.get(measurement.kind)
+    meaning = interpret_measurement(measurement) if prefix else None
+    if meaning is None:
+        return []
+    code = INTERPRETATION.get(meaning.code, "N")
+    if code in ("H", "HH"):
+        return ["fever" if prefix == "temperature" else f"{prefix}_high"]
+    if code in ("L", "LL"):
+        return [f"{prefix}_low"]
+    return []
+
+
 def summary_for(store: Store, visit_id: str, *, today: date | None = None) -> dict[str, object]:
     """What the doctors in the queue see: age, sex, values and flags; no name, no ID.
 
@@ -222,7 +250,8 @@ def summary_for(store: Store, visit_id: str, *, today: date | None = None) -> di
     for measurement in store.measurements(visit_id):
         for name, value in measurement.values.items():
             values[name] = {"value": value, "unit": measurement.unit}
-        flags += [f for f in sorted(measurement.flags) if _CODE.fullmatch(f) and f not in flags]
+        found = [*_reading_flags(measurement), *sorted(measurement.flags)]
+        flags += [f for f in found if _CODE.fullmatch(f) and f not in flags]
     return {"age": age, "sex": sex, "values": values, "flags": flags[:32]}
 
 

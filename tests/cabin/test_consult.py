@@ -48,11 +48,26 @@ def test_the_summary_says_age_sex_values_and_flags_and_nothing_that_identifies(s
             "diastolic": {"value": 95, "unit": "mm[Hg]"},
             "spo2": {"value": 95, "unit": "%"},
         },
-        "flags": ["irregular_pulse"],
+        "flags": ["bp_high", "irregular_pulse"],  # the interpretation's, then the device's
     }
     text = json.dumps(summary, ensure_ascii=False)
     for personal in ("Nguyễn", "001152004321", "Phố Mẫu", "1952"):
         assert personal not in text
+
+
+def test_the_summary_flags_values_out_of_range(store):
+    visit = visit_with(
+        store,
+        None,
+        datetime(2026, 3, 14, tzinfo=UTC),
+        [
+            ("spo2", {"spo2": 89}, "%", []),
+            ("pulse_rate", {"pulse_rate": 48}, "/min", []),
+            ("temperature", {"temperature": 38.6}, "Cel", []),
+            ("blood_pressure", {"systolic": 118, "diastolic": 76}, "mm[Hg]", []),
+        ],
+    )
+    assert summary_for(store, visit)["flags"] == ["spo2_low", "hr_low", "fever"]
 
 
 def test_an_anonymous_visit_is_of_unknown_age_and_sex(store):
