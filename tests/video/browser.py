@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
+from collections import deque
 from datetime import UTC, datetime
 
 import numpy as np
@@ -112,12 +114,16 @@ async def wait_state(page, expression, timeout=15.0):
 class Cabin:
     """A :class:`video.CabinPeer` with simulated tracks, counting what the doctor sends."""
 
-    def __init__(self, base, station, key, summary=None, *, width=320, height=240, fps=15):
+    def __init__(
+        self, base, station, key, summary=None, *, width=320, height=240, fps=15, **peer_args
+    ):
         self.camera = CameraTrack(width=width, height=height, fps=fps)
         self.microphone = MicrophoneTrack()
         self.control: list[dict] = []
         self.statuses: list = []
         self.received = {"video": 0, "audio": 0}
+        # the latest frames received, each as (time.monotonic(), frame)
+        self.recent: dict[str, deque] = {"video": deque(maxlen=30), "audio": deque(maxlen=250)}
         self._tasks: list = []
         self.peer = CabinPeer(
             base,
@@ -130,6 +136,7 @@ class Cabin:
             on_control=self.control.append,
             on_status=self.statuses.append,
             on_track=self._on_track,
+            **peer_args,
         )
 
     def _on_track(self, track):
@@ -138,8 +145,9 @@ class Cabin:
     async def _drain(self, track):
         try:
             while True:
-                await track.recv()
+                frame = await track.recv()
                 self.received[track.kind] += 1
+                self.recent[track.kind].append((time.monotonic(), frame))
         except MediaStreamError:
             pass
 

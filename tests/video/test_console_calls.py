@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 import aioice.ice
+import numpy as np
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
@@ -26,6 +28,7 @@ from browser import (
     SUMMARY,
     Cabin,
     console_ready,
+    ecg_chunk,
     login,
     playwright_or_skip,
     portal_app,
@@ -34,7 +37,14 @@ from browser import (
     wait_state,
 )
 
-from video import CameraTrack, MicrophoneTrack, values_message
+from video import (
+    CameraTrack,
+    MicrophoneTrack,
+    Note,
+    parse_control,
+    values_message,
+    waveform_messages,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -213,3 +223,219 @@ async def test_a_new_offer_mid_call_replaces_the_connection(browser, portal, loo
             for track in (camera, microphone, camera2, microphone2):
                 track.stop()
             await context.close()
+
+
+class NetworkCut:
+    """Drops every datagram the cabin's ICE sockets send or receive while ``active``.
+
+    The same seam as test_media_quality's cut: aioice's ``StunProtocol``, under aiortc.
+    """
+
+    def __init__(self, monkeypatch):
+        self.active = False
+        self.dropped = 0
+        protocol = aioice.ice.StunProtocol
+        received, send_data, send_stun = (
+            protocol.datagram_received,
+            protocol.send_data,
+            protocol.send_stun,
+        )
+        cut = self
+
+        def datagram_received(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            received(self, data, addr)
+
+        async def send_data_cut(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            await send_data(self, data, addr)
+
+        def send_stun_cut(self, message, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            send_stun(self, message, addr)
+
+        monkeypatch.setattr(protocol, "datagram_received", datagram_received)
+        monkeypatch.setattr(protocol, "send_data", send_data_cut)
+        monkeypatch.setattr(protocol, "send_stun", send_stun_cut)
+
+
+async def frames_resume(page, cabin, since, timeout=12.0):
+    """Seconds from ``since`` until the console and the cabin both decode new video frames.
+
+    Call it at ``since``. The console's ``framesDecoded`` is polled from getStats once a
+    second and belongs to the current RTCPeerConnection (a new one starts again from 0),
+    so the console counts as decoding again at the first reading above the one before.
+    """
+    received = cabin.received["video"]
+    previous = (await state(page))["framesDecoded"]
+    console_at = cabin_at = None
+    async with asyncio.timeout(timeout):
+        while console_at is None or cabin_at is None:
+            if cabin_at is None and cabin.received["video"] > received:
+                cabin_at = time.monotonic() - since
+            decoded = (await state(page))["framesDecoded"]
+            if console_at is None and decoded > previous:
+                console_at = time.monotonic() - since
+            previous = decoded
+            await asyncio.sleep(0.05)
+    return console_at, cabin_at
+
+
+@pytest.mark.timeout(60)
+async def test_a_network_cut_and_recovery_with_the_console(
+    browser, portal, loopback_ice, monkeypatch
+):
+    cut = NetworkCut(monkeypatch)
+    context, page = await doctor_page(browser, portal, "bs.lan")
+    # media_timeout: 4 s without video from the doctor and the cabin rebuilds; the 2 s cut
+    # stays well clear of it, the long one passes it (aiortc's ICE alone gives up after ~30 s)
+    cabin = Cabin(portal.base, STATIONS[0], portal.keys[STATIONS[0]], media_timeout=4.0)
+    resumed = None
+    try:
+        await cabin.peer.start()
+        await wait_state(page, "s.queue === 1")
+        await page.click("#queue-body button.accept")
+        await wait_state(page, "s.call === 'connected' && s.framesDecoded >= 10")
+        await until(lambda: cabin.received["video"] >= 10 and cabin.received["audio"] >= 10)
+        assert (await state(page))["connections"] == 1
+
+        # (a) A 2 s cut: frames come back both ways on the same connection.
+        cut.active = True
+        await asyncio.sleep(2.0)
+        cut.active = False
+        restored = time.monotonic()
+        console_s, cabin_s = await frames_resume(page, cabin, restored)
+        print(
+            f"2 s cut ({cut.dropped} datagrams dropped): the console decodes again after "
+            f"{console_s:.2f} s, the cabin after {cabin_s:.2f} s"
+        )
+        assert console_s < 3.0
+        assert cabin_s < 3.0
+        after_short = await state(page)
+        assert after_short["connections"] == 1
+        assert after_short["call"] == "connected"
+        assert cabin.peer.reconnections == 0
+        assert "reconnecting" not in cabin.kinds()
+
+        # (b) A cut past the cabin's media_timeout: the cabin re-offers, the console answers.
+        cut.active = True
+        started = time.monotonic()
+        await until(lambda: "reconnecting" in cabin.kinds(), timeout=10.0)
+        detected = time.monotonic() - started
+        cut.active = False
+        restored = time.monotonic()
+        resumed = asyncio.ensure_future(frames_resume(page, cabin, restored))
+        await wait_state(page, "s.connections === 2 && s.call === 'connected'")
+        await until(lambda: cabin.kinds()[-1] == "connected" and cabin.statuses[-1].reason)
+        console_s, cabin_s = await resumed
+        print(
+            f"long cut: the cabin rebuilt after {detected:.1f} s; after restoring, the console "
+            f"decodes after {console_s:.2f} s, the cabin after {cabin_s:.2f} s"
+        )
+        assert 4.0 <= detected < 7.0
+        assert console_s < 8.0
+        assert cabin_s < 8.0
+        assert cabin.peer.reconnections == 1
+        assert cabin.kinds() == ["queued", "accepted", "connected", "reconnecting", "connected"]
+        audio = (await state(page))["audioPacketsReceived"]
+        await wait_state(page, f"s.audioPacketsReceived > {audio} && s.audioPacketsSent > 0")
+
+        # Both data channels work on the new connection.
+        ecg = waveform_messages(ecg_chunk(2.0))
+        await cabin.send_live_all(ecg)
+        await wait_state(page, f"s.waves.ecg_ii && s.waves.ecg_ii.messages === {len(ecg)}")
+        await page.fill("#note", "Mạng chập chờn, đã nối lại.")
+        await page.click("#send-note")
+        await until(lambda: any(m.get("t") == "note" for m in cabin.control))
+        notes = [parse_control(json.dumps(m)) for m in cabin.control if m.get("t") == "note"]
+        assert len(notes) == 1
+        assert isinstance(notes[0], Note)
+        assert notes[0].text == "Mạng chập chờn, đã nối lại."
+        final = await state(page)
+        assert final["connections"] == 2
+        assert final["call"] == "connected"
+    finally:
+        if resumed is not None:
+            resumed.cancel()
+            await asyncio.gather(resumed, return_exceptions=True)
+        await cabin.close()
+        await context.close()
+
+
+def mean_pixel(frame):
+    return float(frame.to_ndarray(format="rgb24").mean())
+
+
+def peak(frame):
+    return int(np.abs(frame.to_ndarray().astype(np.int32)).max())
+
+
+def recent(cabin, kind, since):
+    return [frame for at, frame in cabin.recent[kind] if at > since]
+
+
+async def settled(cabin, kind, check, *, span, timeout=8.0):
+    """Wait until ``check`` holds for every ``kind`` frame of the last ``span`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            start = time.monotonic()
+            await asyncio.sleep(span)
+            frames = recent(cabin, kind, start)
+            if frames and check(frames):
+                return frames
+
+
+@pytest.mark.timeout(45)
+async def test_mute_and_camera_toggles_stop_what_the_cabin_receives(browser, portal, loopback_ice):
+    context, page = await doctor_page(browser, portal, "bs.lan")
+    cabin = Cabin(portal.base, STATIONS[0], portal.keys[STATIONS[0]])
+    try:
+        await cabin.peer.start()
+        await wait_state(page, "s.queue === 1")
+        await page.click("#queue-body button.accept")
+        await wait_state(page, "s.call === 'connected' && s.framesDecoded >= 5")
+
+        # Chromium's fake camera and microphone: a bright picture, a beep every second.
+        def lit(frames):
+            return all(mean_pixel(f) > 30 for f in frames)
+
+        def dark(frames):
+            return all(mean_pixel(f) < 16 for f in frames)
+
+        def audible(frames):
+            return max(peak(f) for f in frames) > 1000
+
+        def silent(frames):
+            return max(peak(f) for f in frames) < 50
+
+        await settled(cabin, "video", lit, span=1.0)
+        await settled(cabin, "audio", audible, span=1.5)
+        assert await page.get_attribute("#mute", "aria-pressed") != "true"
+        assert await page.get_attribute("#camera", "aria-pressed") != "true"
+
+        await page.click("#camera")
+        assert await page.get_attribute("#camera", "aria-pressed") == "true"
+        await settled(cabin, "video", dark, span=1.5)
+        await settled(cabin, "audio", audible, span=1.5)  # the sound goes on
+
+        await page.click("#mute")
+        assert await page.get_attribute("#mute", "aria-pressed") == "true"
+        await settled(cabin, "audio", silent, span=2.0)
+        assert recent(cabin, "audio", time.monotonic() - 1.0)  # silence, not nothing
+
+        await page.click("#camera")
+        assert await page.get_attribute("#camera", "aria-pressed") == "false"
+        await settled(cabin, "video", lit, span=1.0)
+        await page.click("#mute")
+        assert await page.get_attribute("#mute", "aria-pressed") == "false"
+        await settled(cabin, "audio", audible, span=1.5)
+        assert (await state(page))["connections"] == 1
+    finally:
+        await cabin.close()
+        await context.close()
