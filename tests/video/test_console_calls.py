@@ -269,8 +269,9 @@ async def frames_resume(page, cabin, since, timeout=12.0):
     """Seconds from ``since`` until the console and the cabin both decode new video frames.
 
     Call it at ``since``. The console's ``framesDecoded`` is polled from getStats once a
-    second and belongs to the current RTCPeerConnection (a new one starts again from 0),
-    so the console counts as decoding again at the first reading above the one before.
+    second and adds up over the call's connections (a re-offer's new one starts its own
+    count from 0), so it never goes down, and the console counts as decoding again at
+    the first reading above the one before.
     """
     received = cabin.received["video"]
     previous = (await state(page))["framesDecoded"]
@@ -280,6 +281,7 @@ async def frames_resume(page, cabin, since, timeout=12.0):
             if cabin_at is None and cabin.received["video"] > received:
                 cabin_at = time.monotonic() - since
             decoded = (await state(page))["framesDecoded"]
+            assert decoded >= previous, "the console's frame count went down"
             if console_at is None and decoded > previous:
                 console_at = time.monotonic() - since
             previous = decoded

@@ -22,7 +22,7 @@
 //   waves                {kind: {messages, samples, gaps, drawn}} per wave kind received
 //   values               the last "values" message's values ({name: number})
 //   acked                ids of the doctor's control messages the cabin acknowledged
-// Counters restart with each call.
+// Counters restart with each call and add up over its connections (re-offers).
 
 import { Call } from "./call.js";
 import { clock, lang, LANGUAGES, maybe, onLangChange, setLang, t, translate, valueName } from "./i18n.js";
@@ -75,8 +75,10 @@ function freshCall(accepted) {
     waves: {}, // kind -> messages (all kinds)
     ecgKind: null,
     plethKind: null,
-    stats: null,
+    stats: null, // the current connection's latest counters
     previousStats: null,
+    statsConnection: 0, // which connection (rtc.connections) those counters are of
+    carried: { framesDecoded: 0, audioPacketsReceived: 0, audioPacketsSent: 0, videoFramesSent: 0 },
     quality: null,
     muted: false,
     cameraOff: false,
@@ -108,10 +110,10 @@ function stateSnapshot() {
     consult: call ? call.consult : null,
     ended: app.ended,
     connections: call?.rtc ? call.rtc.connections : 0,
-    framesDecoded: stats?.framesDecoded ?? 0,
-    audioPacketsReceived: stats?.audioPacketsReceived ?? 0,
-    audioPacketsSent: stats?.audioPacketsSent ?? 0,
-    videoFramesSent: stats?.videoFramesSent ?? 0,
+    framesDecoded: (call?.carried.framesDecoded ?? 0) + (stats?.framesDecoded ?? 0),
+    audioPacketsReceived: (call?.carried.audioPacketsReceived ?? 0) + (stats?.audioPacketsReceived ?? 0),
+    audioPacketsSent: (call?.carried.audioPacketsSent ?? 0) + (stats?.audioPacketsSent ?? 0),
+    videoFramesSent: (call?.carried.videoFramesSent ?? 0) + (stats?.videoFramesSent ?? 0),
     quality: call?.quality?.level ?? null,
     waves: Object.freeze(waves),
     values: Object.freeze({ ...(call?.values ?? {}) }),
@@ -394,6 +396,13 @@ async function pollStats(call) {
   const report = await call.rtc.stats().catch(() => null);
   if (!report || app.call !== call) return;
   const latest = snapshot(report, performance.now());
+  if (call.statsConnection !== call.rtc.connections) {
+    // A re-offer brought a new connection whose counters start again at 0: keep what
+    // the earlier one counted, and judge its quality from its own readings only.
+    if (call.stats) for (const key of Object.keys(call.carried)) call.carried[key] += call.stats[key];
+    call.statsConnection = call.rtc.connections;
+    call.previousStats = null;
+  }
   call.quality = judge(call.previousStats, latest) ?? call.quality;
   call.previousStats = latest;
   call.stats = latest;
