@@ -18,6 +18,8 @@ time as the block strip of :mod:`video.scene`, and watches the video the doctor 
   browser sends (its ``outbound-rtp`` byte counter over the steady window).
 * ``cabin camera formats``: the formats the link adaptation (:mod:`video.adapt`) chose in
   the first call, and when.
+* ``event-loop lag``: how much later than asked 10 ms sleeps on the cabin's event loop
+  (the one the kiosk's UI and the device hub share) wake up during each steady window.
 * ``cabin CPU``: this process's CPU time over the steady window, as a share of one core,
   in two more calls whose camera keeps 640x480 and 1280x720 at 30 fps (adaptation off).
   The process also holds the portal (idle during a call) and Playwright's client (a stats
@@ -51,7 +53,7 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from argon2 import PasswordHasher
 
-from video import CameraTrack, MicrophoneTrack, decode_timestamp
+from video import CameraTrack, LoopLag, MicrophoneTrack, decode_timestamp, measure_loop_lag
 from video.peer import CabinPeer
 from video.portal import AccountStore
 from video.portal.app import create_app
@@ -93,6 +95,7 @@ class CallFigures:
     resident_kbps: float = float("nan")
     resident_fps: float = float("nan")
     cpu_share: float = float("nan")
+    loop_lag: LoopLag | None = None
     adaptive: bool = True
     formats: list[tuple[float, str]] = field(default_factory=list)
 
@@ -224,7 +227,9 @@ async def one_call(
         reading[0] = True
         before = await video_stats(page)
         cpu0, wall0 = time.process_time(), time.monotonic()
-        await asyncio.sleep(seconds)
+        # The event loop is the one the kiosk's UI and the device hub share: how late
+        # it wakes up during the call says whether media work stalls them.
+        figures.loop_lag = await measure_loop_lag(seconds)
         cpu1, wall1 = time.process_time(), time.monotonic()
         after = await video_stats(page)
         reading[0] = False
@@ -320,6 +325,14 @@ def report(calls: list[CallFigures], pair: CallFigures | None) -> None:
             f"cabin CPU at {call.width}x{call.height} 30 fps: {call.cpu_share:.2f} core "
             f"(sent {call.resident_fps:.0f} fps, {call.resident_kbps:.0f} kbit/s)"
         )
+    for call in calls:
+        lag = call.loop_lag
+        if lag is not None:
+            mode = "adaptive" if call.adaptive else "fixed"
+            print(
+                f"event-loop lag at {call.width}x{call.height} ({mode}): p50 {lag.p50_ms:.1f} ms, "
+                f"p99 {lag.p99_ms:.1f} ms, max {lag.max_ms:.1f} ms"
+            )
     print()
     header = f"{'figure':34} {'ours':>10} {'browser pair':>13} {'ratio':>7} {'goal':>10}"
     print(header)
