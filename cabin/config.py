@@ -34,6 +34,7 @@ __all__ = [
     "KioskConfig",
     "LoggingConfig",
     "PortalConfig",
+    "ProviderConfig",
     "Secret",
     "StationConfig",
     "StoreConfig",
@@ -185,6 +186,20 @@ class ConsultConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """One outside system a public-service module talks to (``[services.<name>]``).
+
+    An empty ``base_url`` means "not configured": ``cabin run --demo`` and the tests
+    start that provider's sandbox instead; the production configuration names each.
+    ``key`` is sent as the ``X-Api-Key`` header and never logged.
+    """
+
+    base_url: str = ""
+    key: Secret = Secret("")  # noqa: RUF009 - an immutable str
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingConfig:
     level: str = "info"
 
@@ -229,6 +244,7 @@ class Config:
     more_hospitals: Mapping[str, HospitalConfig] = field(default_factory=dict)
     portal: PortalConfig = field(default_factory=PortalConfig)
     consult: ConsultConfig = field(default_factory=ConsultConfig)
+    services: Mapping[str, ProviderConfig] = field(default_factory=dict)
 
     @property
     def hospitals(self) -> dict[str, HospitalConfig]:
@@ -329,6 +345,7 @@ def _build(raw: dict[str, Any]) -> Config:
     if paired:
         configured = {**paired, **(configured if isinstance(configured, dict) else {})}
     devices = _devices(configured)
+    services = _providers(raw.pop("services", {}))
     if raw:
         raise ConfigError("unknown setting", key=sorted(raw)[0])
     return Config(
@@ -343,7 +360,23 @@ def _build(raw: dict[str, Any]) -> Config:
         more_hospitals,
         portal,
         consult,
+        services,
     )
+
+
+def _providers(raw: Any) -> dict[str, ProviderConfig]:
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", key="services")
+    providers = {}
+    for name, body in raw.items():
+        key = f"services.{name}"
+        provider = _section(ProviderConfig, body, key)
+        if provider.base_url and not provider.base_url.startswith(("https://", "http://")):
+            raise ConfigError("must be an http(s) URL", key=f"{key}.base_url")
+        if provider.timeout <= 0:
+            raise ConfigError("must be positive", key=f"{key}.timeout")
+        providers[name] = provider
+    return providers
 
 
 def _hospitals(raw: Any, default_id: str) -> dict[str, HospitalConfig]:

@@ -23,6 +23,7 @@ __all__ = [
     "CATALOGUE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "add_strings",
     "failure_key",
     "format_number",
     "local_date",
@@ -390,6 +391,22 @@ _PROBLEM_FAILURES = {
     "no_signal": "problem.no_signal",
     "cancelled": "failure.cancelled",
 }
+
+
+def add_strings(entries: Mapping[str, tuple[str, str]]) -> None:
+    """Add a module's sentences, ``key -> (vi, en)``, to the catalogue.
+
+    Public-service modules keep their sentences beside their code and add them at
+    import. Adding the same key twice with other text is a mistake and raises.
+
+    Raises:
+        ValueError: a key already in the catalogue with different text.
+    """
+    for key, (vi, en) in entries.items():
+        entry = _e(vi, en)
+        if key in _RAW and _RAW[key] != entry:
+            raise ValueError(f"catalogue key {key!r} is already used")
+        _RAW[key] = entry
 
 
 def tr(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

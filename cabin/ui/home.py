@@ -1,11 +1,11 @@
-"""The first and last screens: Home, Goodbye, and the public-service and SOS placeholders."""
+"""The first and last screens: Home, Goodbye, the public-services tiles, and SOS."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QHBoxLayout, QPushButton
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from cabin.i18n import LANGUAGES
 from cabin.ui.screen import Screen
@@ -124,20 +124,25 @@ class GoodbyeScreen(Screen):
 
 
 class ServicesScreen(Screen):
-    """Public services: the registry of service screens (none yet)."""
+    """Public services: a large tile for each registered module, two to a row."""
 
     name = "services"
 
     def __init__(self, kiosk: Kiosk) -> None:
         super().__init__(kiosk)
         self.heading("services.title")
-        self.entries: list[QPushButton] = []
-        for service in kiosk.settings.services:
-            entry = button()
-            entry.setText(service)
-            self.entries.append(entry)
-            self.add(entry)
-        if not self.entries:
+        self.entries: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setSpacing(24)
+        for index, service in enumerate(kiosk.settings.services):
+            entry = button("secondary", height=150)
+            self.bind(entry, service.title)
+            entry.clicked.connect(lambda _=False, key=service.key: self.kiosk.go(key))
+            self.entries[service.key] = entry
+            grid.addWidget(entry, index // 2, index % 2)
+        if self.entries:
+            self.add(grid)
+        else:
             soon = label()
             self.bind(soon, "services.soon")
             self.add(soon)

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QResizeEvent
@@ -60,7 +60,8 @@ class KioskSettings:
         printer: the receipt printer's device file (a plain file in simulation); None: no printer.
         timezone: the zone dates are shown in.
         goodbye_seconds: how long Goodbye stays before the screen is wiped.
-        services: names of the public-service screens (none yet).
+        services: the public-service modules (:class:`services.registry.ServiceModule`),
+            a tile each on the services screen, in order.
         hospitals: the hospitals a resident may send to, ``(id, name)``, the station's
             default first; with fewer than two, consent offers no choice.
         consult: where to call a doctor; None: the station cannot call one.
@@ -72,7 +73,7 @@ class KioskSettings:
     printer: Path | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     goodbye_seconds: float = 8.0
-    services: tuple[str, ...] = ()
+    services: tuple[Any, ...] = ()
     hospitals: tuple[tuple[str, str], ...] = ()
     consult: ConsultSettings | None = None
 
@@ -149,6 +150,10 @@ class Kiosk(QWidget):
         ):
             screen = kind(self)
             self.screens[screen.name] = screen
+            self.stack.addWidget(screen)
+        for service in settings.services:
+            screen = service.make_screen(self)
+            self.screens[service.key] = screen
             self.stack.addWidget(screen)
         # The idle warning veils the whole screen: nothing behind it competes for the eye,
         # and a touch anywhere on it dismisses it.
