@@ -32,6 +32,7 @@ ALLOWED_FIELDS = frozenset(
         "kind",
         "moniker",
         "path",
+        "payment",
         "reason",
         "seq",
         "state",

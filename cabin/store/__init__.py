@@ -5,13 +5,14 @@ residents (identity encrypted, found by a blind index of the CCCD number),
 visits and their state history, measurements and waveform segments (values,
 flags and samples encrypted), devices' own descriptions, the outbox of records
 leaving the station (sealed), teleconsultations (the doctor's name and note
-sealed) and an append-only audit log. The schema grows by
+sealed), the payments ledger and an append-only audit log. The schema grows by
 appending a :class:`Migration` to :data:`cabin.store.migrations.MIGRATIONS`.
 """
 
 from __future__ import annotations
 
 from cabin.store.crypto import generate_key, key_from_config
+from cabin.store.ledger import Payment, PaymentStateChange, Reconciliation
 from cabin.store.migrations import Migration
 from cabin.store.models import (
     AuditEntry,
@@ -35,6 +36,9 @@ __all__ = [
     "Migration",
     "OutboxEntry",
     "OutboxState",
+    "Payment",
+    "PaymentStateChange",
+    "Reconciliation",
     "Resident",
     "Sex",
     "Store",

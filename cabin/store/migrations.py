@@ -232,6 +232,69 @@ CREATE TABLE consult_notes (
 ) STRICT;
 """
 
+_V4_SQL = """
+-- the payments ledger. payments: one row per payment the station asked for, found by
+-- our reference (the text in the VietQR purpose) and, once paid, by the bank's
+-- transaction id (unique: a callback repeated never pays twice). No personal data:
+-- purpose_code ("bill.electricity", "fee.criminal_record"), payee (a biller kind and
+-- customer code, or a fee's office) and a short description
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL UNIQUE,
+    purpose_code TEXT NOT NULL,
+    description TEXT NOT NULL,
+    payee TEXT NOT NULL,
+    amount_vnd INTEGER NOT NULL CHECK (amount_vnd > 0),
+    state TEXT NOT NULL CHECK (state IN ('created', 'paid', 'cleared', 'refunded')),
+    qr_payload TEXT NOT NULL,
+    bank_txn TEXT UNIQUE,
+    clear_attempts INTEGER NOT NULL DEFAULT 0 CHECK (clear_attempts >= 0),
+    settlement TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX payments_by_state ON payments (state, id);
+
+-- every state a payment went through, append-only
+CREATE TABLE payment_states (
+    payment_id INTEGER NOT NULL REFERENCES payments (id),
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    state TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (payment_id, seq)
+) STRICT;
+CREATE TRIGGER payment_states_no_update BEFORE UPDATE ON payment_states
+BEGIN
+    SELECT RAISE(ABORT, 'payment_states is append-only');
+END;
+CREATE TRIGGER payment_states_no_delete BEFORE DELETE ON payment_states
+BEGIN
+    SELECT RAISE(ABORT, 'payment_states is append-only');
+END;
+
+-- double-entry postings, append-only: each event (paid, cleared, refunded) of a
+-- payment posts once per account (the UNIQUE key), and its amounts sum to zero
+CREATE TABLE ledger_postings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id INTEGER NOT NULL REFERENCES payments (id),
+    event TEXT NOT NULL CHECK (event IN ('paid', 'cleared', 'refunded')),
+    account TEXT NOT NULL,
+    amount_vnd INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (payment_id, event, account)
+) STRICT;
+CREATE INDEX ledger_postings_by_time ON ledger_postings (at, id);
+CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_postings is append-only');
+END;
+CREATE TRIGGER ledger_postings_no_delete BEFORE DELETE ON ledger_postings
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_postings is append-only');
+END;
+"""
+
 #: The schema, oldest first. Append to extend; never edit a shipped entry.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -250,6 +313,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "teleconsultations: the doctor, times, end reason, every version of the note (sealed)",
         _V3_SQL,
+    ),
+    Migration(
+        4,
+        "the payments ledger: payments, their append-only state history, double-entry postings",
+        _V4_SQL,
     ),
 )
 

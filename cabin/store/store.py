@@ -5,6 +5,7 @@ from __future__ import annotations
 from cabin.store.audit import AuditLog
 from cabin.store.consults import ConsultRecords
 from cabin.store.devices import DeviceRecords
+from cabin.store.ledger import LedgerRecords
 from cabin.store.outbox import OutboxRecords
 from cabin.store.readings import ReadingRecords
 from cabin.store.residents import ResidentRecords
@@ -20,6 +21,7 @@ class Store(
     DeviceRecords,
     OutboxRecords,
     ConsultRecords,
+    LedgerRecords,
     AuditLog,
 ):
     """The station's local database.
