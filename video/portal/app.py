@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from aiohttp import web
 
 from video.portal.accounts import AccountStore
+from video.portal.alerts import setup_alerts
 from video.portal.auth import LoginLimiter, SessionStore, setup_auth
 from video.portal.console import setup_console
 from video.portal.consults import ConsultQueue
@@ -73,6 +74,7 @@ def create_app(
     app.router.add_get("/ws/station", station_ws)
     app.router.add_get("/ws/doctor", doctor_ws)
     setup_console(app)
+    setup_alerts(app, store)
 
     async def sweeper(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:

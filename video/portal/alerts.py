@@ -1,0 +1,627 @@
+"""SOS alerts: the stations raise them, the operators (ward police) answer them.
+
+:func:`setup_alerts` adds to a portal application:
+
+* ``POST /api/alerts`` (``Authorization: Station <id>:<key>``): raise an alert,
+  ``{"alert": ID, "raised_at": ISO-8601}``. The station makes the id; sending the
+  same id again returns the alert already stored (the station retries until it
+  gets an answer, so a repeat must never make a second alert).
+* ``GET /api/alerts/{id}`` (station): the alert as the station may see it
+  (state, when and whether an operator acknowledged it, escalated or not).
+* ``POST /api/alerts/{id}/cancel`` (station): the resident's "false alarm".
+* ``GET /operator`` and ``/operator/{name}``: the operator console (role
+  ``operator`` or ``admin``), with the doctor console's strict headers; an
+  operator who logs in lands there instead of the doctors' page.
+* ``GET /ws/operator`` (session of an operator or admin, same-origin ``Origin``):
+  ``{"type":"alerts","items":[...]}`` on connect and on every change; the
+  operator sends ``{"type":"ack","alert":ID}``, ``{"type":"open","alert":ID}``
+  (take the video call), ``{"type":"resolve","alert":ID,"outcome":"resolved"|
+  "false_alarm"}``; ``{"type":"escalated","alert":ID}`` goes to every operator
+  when an alert waited ``escalate_after`` seconds without an acknowledgement.
+* ``GET /sos/ws/station``: the video call of an alert. It speaks the station
+  side of ``/ws/station`` (:mod:`video.portal.signalling`), so the cabin uses an
+  unchanged :class:`video.peer.CabinPeer` with ``base_url=<portal>/sos``: the
+  ``request``'s ``visit`` is the alert id. The call waits beside the alert (never
+  in the doctors' queue) until an operator opens it; then ``accepted`` goes to
+  both sides and ``offer``/``answer``/``candidate``/``end`` are relayed.
+
+Alerts live in their own table of the portal's SQLite file, so an alert raised
+while no operator is connected is shown to the first one who connects, and a
+portal restart loses nothing. The escalation timer runs in the portal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from cabin.errors import StoreError
+from video.portal.accounts import AccountStore, Role
+from video.portal.auth import SESSION_KEY, Session, require_role, require_station
+from video.portal.console import _secure_headers
+from video.portal.signalling import HUB_KEY, RELAYED_TYPES, _check_origin, _parse, _Peer
+
+__all__ = [
+    "ALERTS_KEY",
+    "OPERATOR_DIR",
+    "Alert",
+    "AlertHub",
+    "AlertStore",
+    "setup_alerts",
+]
+
+_log = logging.getLogger(__name__)
+
+OPERATOR_DIR = Path(__file__).with_name("operator")
+"""Where the operator console's files are."""
+
+ESCALATE_AFTER = 60.0
+"""Seconds an alert may wait for an acknowledgement before every operator is told again."""
+
+_ALERT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,63}")
+_OPEN, _ACKED = "open", "acknowledged"
+_CLOSED = frozenset({"resolved", "false_alarm"})
+_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sos_alert (
+    id          TEXT NOT NULL,
+    station     TEXT NOT NULL,
+    raised_at   REAL NOT NULL,
+    received_at REAL NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved', 'false_alarm')),
+    escalated   INTEGER NOT NULL DEFAULT 0,
+    acked_by    TEXT,
+    acked_at    REAL,
+    closed_by   TEXT,
+    closed_at   REAL,
+    PRIMARY KEY (station, id)
+) STRICT;
+"""
+_SELECT = (
+    "SELECT id, station, raised_at, received_at, state, escalated,"
+    " acked_by, acked_at, closed_by, closed_at FROM sos_alert WHERE "
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One SOS alert. Times are Unix seconds (UTC).
+
+    Attributes:
+        id: made by the station.
+        station: the station that raised it.
+        raised_at: when the resident pressed SOS (the station's clock).
+        received_at: when the portal first stored it.
+        state: ``open``, ``acknowledged``, ``resolved`` or ``false_alarm``.
+        escalated: no acknowledgement came in time; every operator was told again.
+        acked_by: the operator's display name.
+    """
+
+    id: str
+    station: str
+    raised_at: float
+    received_at: float
+    state: str
+    escalated: bool = False
+    acked_by: str | None = None
+    acked_at: float | None = None
+    closed_by: str | None = None
+    closed_at: float | None = None
+
+    def for_station(self) -> dict[str, object]:
+        return {
+            "alert": self.id,
+            "state": self.state,
+            "escalated": self.escalated,
+            "acked_at": _iso(self.acked_at),
+            "acked_by": self.acked_by,
+            "closed_at": _iso(self.closed_at),
+        }
+
+
+def _iso(seconds: float | None) -> str | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+class AlertStore:
+    """The alerts table in the portal's SQLite file (its own connection)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str | Path) -> AlertStore:
+        try:
+            conn = sqlite3.connect(
+                str(path), timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError("the portal's alert table cannot be opened") from exc
+        return cls(conn)
+
+    @classmethod
+    def beside(cls, accounts: AccountStore) -> AlertStore:
+        """The alert table in the same file as ``accounts``."""
+        rows = accounts._execute("PRAGMA database_list")
+        path = next((str(r[2]) for r in rows if r[1] == "main" and r[2]), "")
+        return cls.open(path or ":memory:")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _run(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError("the portal's alert table failed") from exc
+
+    def raise_alert(self, station: str, alert_id: str, raised_at: float, now: float) -> Alert:
+        """Store an alert unless it is there already; the stored one either way."""
+        self._run(
+            "INSERT OR IGNORE INTO sos_alert (id, station, raised_at, received_at, state)"
+            " VALUES (?, ?, ?, ?, 'open')",
+            (alert_id, station, raised_at, now),
+        )
+        alert = self.get(station, alert_id)
+        if alert is None:
+            raise StoreError("the alert was not stored")
+        return alert
+
+    def _select(self, where: str, params: tuple[object, ...] = ()) -> list[Alert]:
+        return [_alert(r) for r in self._run(_SELECT + where, params)]
+
+    def get(self, station: str, alert_id: str) -> Alert | None:
+        rows = self._select("station = ? AND id = ?", (station, alert_id))
+        return rows[0] if rows else None
+
+    def find(self, alert_id: str) -> Alert | None:
+        rows = self._select("id = ?", (alert_id,))
+        return rows[0] if len(rows) == 1 else None
+
+    def active(self) -> list[Alert]:
+        """Alerts not yet closed, oldest first."""
+        return self._select("state IN ('open', 'acknowledged') ORDER BY received_at")
+
+    def acknowledge(self, alert: Alert, by: str, now: float) -> None:
+        self._run(
+            "UPDATE sos_alert SET state = 'acknowledged', acked_by = ?, acked_at = ?"
+            " WHERE station = ? AND id = ? AND state = 'open'",
+            (by, now, alert.station, alert.id),
+        )
+
+    def close_alert(self, alert: Alert, outcome: str, by: str, now: float) -> None:
+        self._run(
+            "UPDATE sos_alert SET state = ?, closed_by = ?, closed_at = ?"
+            " WHERE station = ? AND id = ? AND state IN ('open', 'acknowledged')",
+            (outcome, by, now, alert.station, alert.id),
+        )
+
+    def escalate_due(self, before: float) -> list[Alert]:
+        """Mark open alerts received before ``before`` as escalated; those newly marked."""
+        due = self._select("state = 'open' AND escalated = 0 AND received_at <= ?", (before,))
+        for alert in due:
+            self._run(
+                "UPDATE sos_alert SET escalated = 1 WHERE station = ? AND id = ?",
+                (alert.station, alert.id),
+            )
+        return due
+
+
+def _alert(row: tuple[object, ...]) -> Alert:
+    def num(value: object) -> float | None:
+        return float(value) if isinstance(value, int | float) else None
+
+    return Alert(
+        id=str(row[0]),
+        station=str(row[1]),
+        raised_at=float(num(row[2]) or 0.0),
+        received_at=float(num(row[3]) or 0.0),
+        state=str(row[4]),
+        escalated=bool(row[5]),
+        acked_by=str(row[6]) if row[6] is not None else None,
+        acked_at=num(row[7]),
+        closed_by=str(row[8]) if row[8] is not None else None,
+        closed_at=num(row[9]),
+    )
+
+
+class AlertHub:
+    """The alert store, the operators' sockets, the alerts' video calls and the escalation.
+
+    Args:
+        store: the alerts table.
+        escalate_after: see :data:`ESCALATE_AFTER`.
+        clock: Unix seconds.
+    """
+
+    def __init__(
+        self,
+        store: AlertStore,
+        *,
+        escalate_after: float = ESCALATE_AFTER,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.escalate_after = escalate_after
+        self.clock = clock
+        self.ice_servers: list[dict[str, object]] = []
+        self._operators: dict[_Peer, str] = {}  # socket -> display name
+        self._stations: dict[str, _Peer] = {}  # alert id -> the station's call socket
+        self._calls: dict[str, _Peer] = {}  # alert id -> the operator in its call
+
+    @property
+    def operators_online(self) -> int:
+        return len(self._operators)
+
+    def _items(self) -> list[dict[str, object]]:
+        now = self.clock()
+        items: list[dict[str, object]] = []
+        for alert in self.store.active():
+            call = (
+                "open"
+                if alert.id in self._calls
+                else ("waiting" if alert.id in self._stations else "none")
+            )
+            items.append(
+                {
+                    "alert": alert.id,
+                    "station": alert.station,
+                    "raised_at": _iso(alert.raised_at),
+                    "waiting_s": max(0, int(now - alert.received_at)),
+                    "state": alert.state,
+                    "escalated": alert.escalated,
+                    "acked_by": alert.acked_by,
+                    "acked_at": _iso(alert.acked_at),
+                    "call": call,
+                }
+            )
+        return items
+
+    def changed(self) -> None:
+        message = {"type": "alerts", "items": self._items()}
+        for peer in self._operators:
+            peer.send(message)
+
+    # Station HTTP
+
+    def raised(self, station: str, alert_id: str, raised_at: float) -> Alert:
+        before = self.store.get(station, alert_id)
+        alert = self.store.raise_alert(station, alert_id, raised_at, self.clock())
+        if before is None:
+            _log.warning("SOS: station %s raised an alert", station)
+            self.changed()
+        return alert
+
+    def cancelled(self, alert: Alert) -> Alert:
+        self.store.close_alert(alert, "false_alarm", "station", self.clock())
+        self._end_call(alert.id, by="station")
+        self.changed()
+        return self.store.get(alert.station, alert.id) or alert
+
+    def escalate(self) -> list[Alert]:
+        due = self.store.escalate_due(self.clock() - self.escalate_after)
+        for alert in due:
+            _log.warning("SOS: an alert from station %s waited too long; escalated", alert.station)
+            for peer in self._operators:
+                peer.send({"type": "escalated", "alert": alert.id, "station": alert.station})
+        if due:
+            self.changed()
+        return due
+
+    # Operators
+
+    def _operator(self, peer: _Peer, kind: str, data: dict[str, object], text: str) -> None:
+        if kind in RELAYED_TYPES:
+            self._relay(peer, kind, text)
+            return
+        alert_id = data.get("alert")
+        alert = self.store.find(alert_id) if isinstance(alert_id, str) else None
+        if alert is None:
+            peer.send({"type": "error", "error": "alert", "message": "no such alert"})
+            return
+        name = self._operators.get(peer, "?")
+        if kind == "ack":
+            self.store.acknowledge(alert, name, self.clock())
+        elif kind == "open":
+            self.store.acknowledge(alert, name, self.clock())
+            self._open_call(peer, alert)
+        elif kind == "resolve":
+            outcome = data.get("outcome")
+            if outcome not in _CLOSED:
+                peer.send({"type": "error", "error": "outcome", "message": "resolved|false_alarm"})
+                return
+            self.store.acknowledge(alert, name, self.clock())
+            self.store.close_alert(alert, str(outcome), name, self.clock())
+            self._end_call(alert.id, by="operator")
+        else:
+            peer.send({"type": "error", "error": "type", "message": f"unknown {kind!r}"})
+            return
+        self.changed()
+
+    def _open_call(self, peer: _Peer, alert: Alert) -> None:
+        station = self._stations.get(alert.id)
+        if station is None or alert.id in self._calls:
+            peer.send({"type": "error", "error": "no_call", "message": "no call to open"})
+            return
+        if peer.consult_id is not None:
+            peer.send({"type": "error", "error": "busy", "message": "already in a call"})
+            return
+        peer.consult_id = alert.id
+        self._calls[alert.id] = peer
+        name = self._operators.get(peer, "")
+        station.send(
+            {
+                "type": "accepted",
+                "consult": alert.id,
+                "doctor": {"id": peer.ident, "name": name},
+                "ice_servers": self.ice_servers,
+            }
+        )
+        peer.send(
+            {
+                "type": "accepted",
+                "alert": alert.id,
+                "station": alert.station,
+                "ice_servers": self.ice_servers,
+            }
+        )
+
+    def _relay(self, peer: _Peer, kind: str, text: str) -> None:
+        alert_id = peer.consult_id
+        if alert_id is None:
+            peer.send({"type": "error", "error": "no_call", "message": "not in a call"})
+            return
+        operator = self._calls.get(alert_id)
+        station = self._stations.get(alert_id)
+        other = station if peer is operator else operator
+        if other is None:
+            peer.send({"type": "error", "error": "no_call", "message": "not in a call"})
+            return
+        other.send_raw(text)
+        if kind == "end":
+            self._end_call(alert_id, by=peer.kind)
+
+    def _end_call(self, alert_id: str, *, by: str) -> None:
+        operator = self._calls.pop(alert_id, None)
+        station = self._stations.pop(alert_id, None)
+        message = {"type": "ended", "consult": alert_id, "alert": alert_id, "by": by}
+        for side in (operator, station):
+            if side is not None:
+                side.consult_id = None
+                side.send(message)
+        if operator is not None or station is not None:
+            self.changed()
+
+    def _operator_gone(self, peer: _Peer) -> None:
+        self._operators.pop(peer, None)
+        if peer.consult_id is not None:
+            self._end_call(peer.consult_id, by="operator")
+
+    # The station's call socket
+
+    def _station_call(self, peer: _Peer, data: dict[str, object]) -> None:
+        alert_id = data.get("visit")
+        alert = (
+            self.store.get(peer.ident, alert_id)
+            if isinstance(alert_id, str) and _ALERT_ID.fullmatch(alert_id)
+            else None
+        )
+        if alert is None or alert.state in _CLOSED or alert.id in self._stations:
+            peer.send({"type": "error", "error": "visit", "message": "no open alert"})
+            return
+        peer.consult_id = alert.id
+        self._stations[alert.id] = peer
+        peer.send({"type": "queued", "consult": alert.id, "position": 1, "wait_s": 0})
+        self.changed()
+
+
+ALERTS_KEY = web.AppKey("portal_alerts", AlertHub)
+_FILES_KEY = web.AppKey("operator_files", dict)
+
+
+def setup_alerts(
+    app: web.Application,
+    accounts: AccountStore,
+    *,
+    escalate_after: float = ESCALATE_AFTER,
+    tick: float = 0.5,
+) -> AlertHub:
+    """Add the alert routes, the operator console and the escalation timer to ``app``.
+
+    Call it after :func:`video.portal.auth.setup_auth` (and after the signalling hub,
+    whose ICE servers the alert calls use). ``app[ALERTS_KEY].escalate_after`` may be
+    changed before the app starts.
+    """
+    hub = AlertHub(AlertStore.beside(accounts), escalate_after=escalate_after)
+    if HUB_KEY in app:
+        hub.ice_servers = app[HUB_KEY].ice_servers
+    app[ALERTS_KEY] = hub
+    files: dict[str, tuple[bytes, str]] = {}
+    for path in sorted(OPERATOR_DIR.iterdir()):
+        kind = _TYPES.get(path.suffix)
+        if path.is_file() and kind is not None:
+            files[path.name] = (path.read_bytes(), kind)
+    if "index.html" not in files:
+        raise FileNotFoundError(f"the operator console is missing from {OPERATOR_DIR}")
+    app[_FILES_KEY] = files
+    app.middlewares.append(_operator_home)
+    app.router.add_post("/api/alerts", _post_alert)
+    app.router.add_get("/api/alerts/{alert}", _get_alert)
+    app.router.add_post("/api/alerts/{alert}/cancel", _cancel_alert)
+    app.router.add_get("/operator", _operator_page)
+    app.router.add_get("/operator/{name}", _operator_file)
+    app.router.add_get("/ws/operator", _operator_ws)
+    app.router.add_get("/sos/ws/station", _station_call_ws)
+
+    async def escalation(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(tick)
+                try:
+                    hub.escalate()
+                except StoreError:
+                    _log.exception("SOS: the escalation check failed")
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        hub.store.close()
+
+    app.cleanup_ctx.append(escalation)
+    return hub
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _operator_home(request: web.Request, handler: Handler) -> web.StreamResponse:
+    session = request.get(SESSION_KEY)
+    if (
+        request.path == "/"
+        and request.method == "GET"
+        and isinstance(session, Session)
+        and session.role in {Role.OPERATOR, Role.ADMIN}
+    ):
+        raise web.HTTPSeeOther("/operator")
+    return await handler(request)
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    response = web.json_response(
+        data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _post_alert(request: web.Request) -> web.StreamResponse:
+    station = require_station(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        return _json({"error": "json"}, 400)
+    alert_id = body.get("alert") if isinstance(body, dict) else None
+    raised = body.get("raised_at") if isinstance(body, dict) else None
+    if not isinstance(alert_id, str) or not _ALERT_ID.fullmatch(alert_id):
+        return _json({"error": "alert"}, 400)
+    try:
+        raised_at = datetime.fromisoformat(str(raised)).timestamp()
+    except ValueError:
+        return _json({"error": "raised_at"}, 400)
+    alert = request.app[ALERTS_KEY].raised(station, alert_id, raised_at)
+    return _json(alert.for_station())
+
+
+def _station_alert(request: web.Request) -> Alert:
+    station = require_station(request)
+    alert = request.app[ALERTS_KEY].store.get(station, request.match_info["alert"])
+    if alert is None:
+        raise web.HTTPNotFound(text='{"error": "alert"}', content_type="application/json")
+    return alert
+
+
+async def _get_alert(request: web.Request) -> web.StreamResponse:
+    return _json(_station_alert(request).for_station())
+
+
+async def _cancel_alert(request: web.Request) -> web.StreamResponse:
+    alert = _station_alert(request)
+    if alert.state not in _CLOSED:
+        alert = request.app[ALERTS_KEY].cancelled(alert)
+    return _json(alert.for_station())
+
+
+def _file(request: web.Request, name: str) -> web.Response:
+    body, kind = request.app[_FILES_KEY][name]
+    response = web.Response(body=body, content_type=kind, charset="utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    _secure_headers(request, response)
+    return response
+
+
+async def _operator_page(request: web.Request) -> web.StreamResponse:
+    session = request.get(SESSION_KEY)
+    if not isinstance(session, Session):
+        raise web.HTTPSeeOther("/login")
+    require_role(request, Role.OPERATOR, Role.ADMIN)
+    response = _file(request, "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _operator_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in request.app[_FILES_KEY]:
+        raise web.HTTPNotFound(text="No such file.")
+    return _file(request, name)
+
+
+async def _operator_ws(request: web.Request) -> web.StreamResponse:
+    session = require_role(request, Role.OPERATOR, Role.ADMIN)
+    _check_origin(request)
+    hub = request.app[ALERTS_KEY]
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    peer = _Peer(ws, "operator", session.account.username)
+    hub._operators[peer] = session.account.display_name
+    peer.send({"type": "alerts", "items": hub._items()})
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            parsed = _parse(peer, msg.data)
+            if parsed is not None:
+                hub._operator(peer, parsed[0], parsed[1], msg.data)
+    finally:
+        hub._operator_gone(peer)
+        await peer.finish()
+    return ws
+
+
+async def _station_call_ws(request: web.Request) -> web.StreamResponse:
+    station_id = require_station(request)
+    hub = request.app[ALERTS_KEY]
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    peer = _Peer(ws, "station", station_id)
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            parsed = _parse(peer, msg.data)
+            if parsed is None:
+                continue
+            kind, data = parsed
+            if kind == "request" and peer.consult_id is None:
+                hub._station_call(peer, data)
+            elif kind in RELAYED_TYPES:
+                hub._relay(peer, kind, msg.data)
+            elif kind == "cancel" and peer.consult_id is not None:
+                hub._end_call(peer.consult_id, by="station")
+    finally:
+        if peer.consult_id is not None:
+            hub._end_call(peer.consult_id, by="station")
+        await peer.finish()
+    return ws
