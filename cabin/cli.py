@@ -158,8 +158,10 @@ def _sandboxes(config: Config, demo: bool) -> Iterator[Config]:
     """With ``--demo``, a sandbox for each outside system the configuration leaves unset.
 
     The hospital's FHIR server (Medplum's router, see :mod:`fhir_bridge.sandbox_server`)
-    when ``[hospital] fhir_base_url`` is empty, and the doctors' portal (see
-    :mod:`cabin.demo_portal`) when ``[consult] portal_url`` is empty.
+    when ``[hospital] fhir_base_url`` is empty, the doctors' portal (see
+    :mod:`cabin.demo_portal`) when ``[consult] portal_url`` is empty, and each
+    public-service provider whose ``[services.<name>]`` has no ``base_url``
+    (:mod:`services.demo`).
     """
     if not demo:
         yield config
@@ -168,7 +170,19 @@ def _sandboxes(config: Config, demo: bool) -> Iterator[Config]:
 
     with contextlib.ExitStack() as stack:
         config = stack.enter_context(_fhir_sandbox(config))
-        yield stack.enter_context(demo_portal(config))
+        config = stack.enter_context(demo_portal(config))
+        yield stack.enter_context(_service_sandboxes(config))
+
+
+@contextlib.contextmanager
+def _service_sandboxes(config: Config) -> Iterator[Config]:
+    from services.demo import demo_providers
+
+    with demo_providers(config.services, config.data_dir / "sandboxes") as providers:
+        for name, provider in sorted(providers.items()):
+            if name not in config.services or not config.services[name].base_url:
+                print(f"Sandbox provider {name}: {provider.base_url}", flush=True)
+        yield dataclasses.replace(config, services=providers)
 
 
 @contextlib.contextmanager

@@ -80,7 +80,11 @@ class ServiceModule:
 def load_modules(
     context: ServiceContext, packages: tuple[str, ...] = MODULE_PACKAGES
 ) -> list[ServiceModule]:
-    """Each listed package's module for ``context``; a package that is absent is skipped."""
+    """Each listed package's module for ``context``.
+
+    A package that is absent is skipped quietly; one whose ``module()`` fails is
+    skipped with the error logged.
+    """
     modules = []
     for name in packages:
         try:
@@ -90,5 +94,10 @@ def load_modules(
                 raise
             _log.info("services: %s is not installed", name)
             continue
-        modules.append(package.module(context))
+        try:
+            modules.append(package.module(context))
+        except Exception:
+            # One broken module (a provider left unconfigured, a bad data file) must
+            # not keep the kiosk from starting: its tile is left out and the log says so.
+            _log.exception("services: %s could not be loaded", name)
     return modules

@@ -25,6 +25,7 @@ from cabin.config import Config
 from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.errors import DeviceUnavailable
+from cabin.store import Store
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import IdleTimer, recover
@@ -33,6 +34,7 @@ from fhir_bridge.destinations import Destinations
 from fhir_bridge.service import delivery
 from hardware.camera import Camera, OpenCvCamera, SimulatedCamera
 from hardware.hub import DeviceHub
+from services.registry import ServiceContext, load_modules
 
 __all__ = ["display_available", "open_camera", "run_kiosk", "save_screen"]
 
@@ -55,6 +57,17 @@ def save_screen(kiosk: Kiosk, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     kiosk.grab().save(str(path))
     return path
+
+
+def _service_context(config: Config, store: Store) -> ServiceContext:
+    """What the public-service modules get: the store, the providers, the station."""
+    return ServiceContext(
+        store=store,
+        providers=config.services,
+        station_id=config.station.id,
+        data_dir=config.data_dir,
+        printer=Path(config.kiosk.printer) if config.kiosk.printer else None,
+    )
 
 
 def run_kiosk(
@@ -131,6 +144,7 @@ async def _serve(
                 consult=ConsultSettings.from_config(
                     config.consult, timezone=config.station.timezone
                 ),
+                services=tuple(load_modules(_service_context(config, store))),
             )
             camera = open_camera(config.kiosk.camera)
             kiosk = Kiosk(controller, settings, camera=CardCamera(camera) if camera else None)

@@ -25,8 +25,8 @@ KEY = "sandbox-test-key"
 SCHEMA = "CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, note TEXT NOT NULL);"
 
 
-def ticket_app(db_path):
-    app = sandbox_app(SandboxSettings("tickets", KEY, latency=0.0), db_path, schema=SCHEMA)
+def ticket_app(db_path, key=KEY):
+    app = sandbox_app(SandboxSettings("tickets", key, latency=0.0), db_path, schema=SCHEMA)
 
     async def create(request: web.Request) -> web.Response:
         body = await request.json()
@@ -136,6 +136,22 @@ def test_load_modules_skips_packages_that_are_absent(tmp_path):
     assert load_modules(context, ("services.no_such_module",)) == []
 
 
+def test_a_module_that_fails_to_load_is_left_out(tmp_path, monkeypatch, caplog):
+    import sys
+    import types
+
+    broken = types.ModuleType("services_test_broken")
+
+    def module(context):
+        raise KeyError("billers")
+
+    broken.module = module  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "services_test_broken", broken)
+    context = ServiceContext(None, {}, "station-test", tmp_path)
+    assert load_modules(context, ("services_test_broken",)) == []
+    assert "services_test_broken could not be loaded" in caplog.text
+
+
 def test_modules_add_their_own_sentences_once():
     add_strings({"testmodule.hello": ("Xin chào", "Hello")})
     add_strings({"testmodule.hello": ("Xin chào", "Hello")})  # the same again: fine
@@ -143,3 +159,30 @@ def test_modules_add_their_own_sentences_once():
     with pytest.raises(ValueError, match="already used"):
         add_strings({"home.title": ("Khác", "Other")})
     assert "testmodule.hello" in CATALOGUE
+
+
+def test_the_demo_starts_a_sandbox_for_each_unconfigured_provider(tmp_path, monkeypatch):
+    import asyncio
+    import sys
+    import types
+
+    from services.demo import demo_providers
+
+    package = types.ModuleType("services_test_tickets")
+    package.SANDBOXES = {"tickets": ticket_app, "bank": ticket_app}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "services_test_tickets", package)
+    configured = {"bank": ProviderConfig("https://bank.example.vn/api", Secret("k"))}
+    with demo_providers(configured, tmp_path, packages=("services_test_tickets",)) as providers:
+        assert providers["bank"] == configured["bank"]  # configured: left alone
+        tickets = providers["tickets"]
+        assert tickets.base_url.startswith("http://127.0.0.1:")
+
+        async def use() -> dict:
+            async with ProviderClient("tickets", tickets) as client:
+                await client.post("/tickets", {"note": "demo"})
+                return await client.get("/tickets/count")
+
+        assert asyncio.run(use()) == {"count": 1}
+    assert (tmp_path / "tickets.db").exists()
+    with pytest.raises(ProviderUnavailable):
+        asyncio.run(use())  # stopped with the block
