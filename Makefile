@@ -42,7 +42,7 @@ deps: $(STAMP) apt fhir_bridge/sandbox/node_modules/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e '.[kiosk,portal,wfdb]' --group test --group lint
+	$(BIN)/python -m pip install --quiet -e '.[kiosk,portal,wfdb,guide]' --group test --group lint
 	touch $(STAMP)
 
 # The FHIR sandbox server (fhir_bridge/sandbox_server.py) and its pinned node modules.
