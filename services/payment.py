@@ -64,6 +64,7 @@ from services.vietqr import VietQR, VietQRError, ascii_purpose, encode
 
 if TYPE_CHECKING:
     from cabin.store import Store
+    from services.registry import ServiceContext
 
 __all__ = [
     "CALLBACK_PATH",
@@ -74,6 +75,7 @@ __all__ = [
     "PaymentService",
     "PendingPayment",
     "new_reference",
+    "payments_for",
     "sign",
 ]
 
@@ -202,6 +204,11 @@ class PaymentService:
         if self._callback_url is None:
             raise RuntimeError("the payment service is not started")
         return self._callback_url
+
+    async def ensure_started(self) -> None:
+        """:meth:`start` unless already started (modules sharing one service call this)."""
+        if self._runner is None:
+            await self.start()
 
     async def start(self) -> None:
         """Listen for the bank's callbacks; resume payments left unfinished."""
@@ -481,3 +488,38 @@ class PaymentService:
                 listener(reference, state)
             except Exception:  # a screen's mistake must not stop the payments
                 _log.exception("payments: a listener failed")
+
+
+_SHARED: dict[int, PaymentService] = {}
+
+
+def payments_for(context: ServiceContext) -> PaymentService:
+    """The one payment service of a kiosk's modules (bills, dossier fees...).
+
+    ``context.extra["payments"]`` if given; otherwise one made, once per context, from
+    ``context.providers["bank"]`` and ``["billers"]`` (the bank's key is the callback
+    secret). Call ``await service.ensure_started()`` before the first payment.
+
+    Raises:
+        PaymentError: the store or a provider is missing.
+    """
+    given = context.extra.get("payments")
+    if isinstance(given, PaymentService):
+        return given
+    service = _SHARED.get(id(context))
+    if service is not None:
+        return service
+    if context.store is None:
+        raise PaymentError("payments need the store (the ledger)")
+    try:
+        bank_config, billers_config = context.providers["bank"], context.providers["billers"]
+    except KeyError as exc:
+        raise PaymentError(f"no [services.{exc.args[0]}] configured") from None
+    service = PaymentService(
+        context.store,
+        ProviderClient("bank", bank_config),
+        ProviderClient("billers", billers_config),
+        callback_secret=str(bank_config.key),
+    )
+    _SHARED[id(context)] = service
+    return service
