@@ -16,6 +16,13 @@ States (:class:`AlertPhase`): ``sending`` (the portal has not answered yet),
 time: the portal alerted every operator again), ``acknowledged`` (an operator
 took it, with the time), ``resolved``, ``cancelling`` / ``cancelled`` (the
 resident's false alarm). No Qt here: the kiosk's screen listens to ``on_change``.
+
+:class:`SosStation` adds the live video with the operator. It reuses the
+teleconsultation path unchanged: a :class:`video.peer.CabinPeer` pointed at
+``<portal>/sos``, whose station socket (``/sos/ws/station``) keeps the call
+beside the alert for an operator, never in the doctors' queue; the ``visit`` it
+sends is the alert id. The call is asked for as soon as the portal has the alert,
+asked for again if it drops while the alert is open, and hung up when it closes.
 """
 
 from __future__ import annotations
@@ -34,8 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiortc import MediaStreamTrack
 
-__all__ = ["MAX_BACKOFF", "AlertPhase", "AlertStatus", "SosClient"]
+from video.peer import CabinPeer, PeerStatus
+
+__all__ = ["MAX_BACKOFF", "AlertPhase", "AlertStatus", "CallState", "SosClient", "SosStation"]
 
 _log = logging.getLogger(__name__)
 
@@ -335,3 +345,174 @@ class SosClient:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.state_file)
+
+
+class CallState(enum.StrEnum):
+    """The alert's video call, as the resident is told."""
+
+    NONE = "none"
+    WAITING = "waiting"  # asked for; no operator has opened it yet
+    CONNECTED = "connected"  # an operator opened it
+    ENDED = "ended"
+
+
+MediaFactory = Callable[[], tuple[MediaStreamTrack | None, MediaStreamTrack | None]]
+PeerFactory = Callable[..., CabinPeer]
+
+
+class SosStation:
+    """A station's SOS: the alerts (:class:`SosClient`) and each alert's video call.
+
+    Args:
+        portal_url: the portal.
+        station_id: this station's id.
+        key: this station's key (never logged).
+        state_file: where unfinished alerts are kept.
+        media: makes the camera and microphone tracks (``(None, None)``: no media);
+            called once, on the first call; the tracks are stopped by :meth:`aclose`.
+        on_change: each new :class:`AlertStatus`.
+        on_call: each new :class:`CallState`, with the operator's name once connected.
+        on_video: the operator's video track, and None when the call is over.
+        peer_factory: makes the peer (:class:`CabinPeer` by default).
+        poll_interval: see :class:`SosClient`.
+        redial_after: seconds before a dropped call is asked for again.
+    """
+
+    def __init__(
+        self,
+        portal_url: str,
+        station_id: str,
+        key: str,
+        state_file: Path,
+        *,
+        media: MediaFactory = lambda: (None, None),
+        on_change: Callable[[AlertStatus], None] | None = None,
+        on_call: Callable[[CallState, str | None], None] | None = None,
+        on_video: Callable[[MediaStreamTrack | None], None] | None = None,
+        peer_factory: PeerFactory = CabinPeer,
+        poll_interval: float = 1.0,
+        redial_after: float = 1.0,
+    ) -> None:
+        self._portal = portal_url.rstrip("/")
+        self._station = station_id
+        self._key = key
+        self._media_factory = media
+        self._media: tuple[MediaStreamTrack | None, MediaStreamTrack | None] | None = None
+        self._on_change = on_change
+        self._on_call = on_call
+        self._on_video = on_video
+        self._peer_factory = peer_factory
+        self._redial = redial_after
+        self.client = SosClient(
+            portal_url,
+            station_id,
+            key,
+            state_file,
+            on_change=self._changed,
+            poll_interval=poll_interval,
+        )
+        self.alert_id: str | None = None  # the alert this screen follows
+        self.call = CallState.NONE
+        self.peer: CabinPeer | None = None
+        self._dialler: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        await self.client.start()
+
+    def raise_alert(self) -> AlertStatus:
+        status = self.client.raise_alert()
+        self.alert_id = status.alert_id
+        return status
+
+    def cancel(self) -> None:
+        if self.alert_id is not None:
+            self.client.cancel(self.alert_id)
+
+    def status(self) -> AlertStatus | None:
+        return self.client.status(self.alert_id) if self.alert_id else None
+
+    async def hang_up(self) -> None:
+        """End the call (the alert stays as it is)."""
+        task, self._dialler = self._dialler, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self.peer is not None:
+            await self.peer.end()
+            self.peer = None
+        self._set_call(CallState.NONE, None)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        await self.hang_up()
+        await self.client.aclose()
+        for track in self._media or ():
+            if track is not None:
+                track.stop()
+        self._media = None
+
+    # Internals
+
+    def _changed(self, status: AlertStatus) -> None:
+        if self._on_change is not None and status.alert_id == self.alert_id:
+            self._on_change(status)
+        if status.alert_id != self.alert_id or self._closed:
+            return
+        if status.phase.closed or status.phase is AlertPhase.CANCELLING:
+            if self._dialler is not None or self.peer is not None:
+                asyncio.get_running_loop().create_task(self.hang_up())
+        elif status.phase is not AlertPhase.SENDING and self._dialler is None:
+            self._dialler = asyncio.get_running_loop().create_task(
+                self._dial(status.alert_id), name="sos call"
+            )
+
+    def _set_call(self, state: CallState, operator: str | None) -> None:
+        if state == self.call:
+            return
+        self.call = state
+        if self._on_call is not None:
+            self._on_call(state, operator)
+
+    async def _dial(self, alert_id: str) -> None:
+        """Ask for the call, and again whenever it drops, while the alert is open."""
+        while True:
+            if self._media is None:
+                self._media = self._media_factory()
+            camera, microphone = self._media
+            statuses: asyncio.Queue[PeerStatus] = asyncio.Queue()
+            peer = self._peer_factory(
+                self._portal + "/sos",
+                self._station,
+                self._key,
+                {"age": None, "sex": "unknown", "values": {}, "flags": []},
+                visit=alert_id,
+                camera=camera,
+                microphone=microphone,
+                on_control=lambda _message: None,
+                on_status=statuses.put_nowait,
+                on_track=self._track,
+            )
+            self.peer = peer
+            try:
+                await peer.start()
+                while not peer.closed:
+                    step = await statuses.get()
+                    if step.kind == "queued":
+                        self._set_call(CallState.WAITING, None)
+                    elif step.kind in {"accepted", "connected"}:
+                        self._set_call(CallState.CONNECTED, step.doctor)
+                    elif step.kind in {"ended", "failed"}:
+                        break
+            except (aiohttp.ClientError, OSError) as exc:
+                _log.warning("SOS: the call could not start (%s)", type(exc).__name__)
+            await peer.end()
+            self.peer = None
+            if self._on_video is not None:
+                self._on_video(None)
+            self._set_call(CallState.ENDED, None)
+            await asyncio.sleep(self._redial)
+
+    def _track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video" and self._on_video is not None:
+            self._on_video(track)

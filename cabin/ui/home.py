@@ -1,4 +1,4 @@
-"""The first and last screens: Home, Goodbye, the public-services tiles, and SOS."""
+"""The first and last screens: Home, Goodbye and the public-services tiles (SOS: cabin.ui.sos)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from cabin.visit import Step
 if TYPE_CHECKING:
     from cabin.ui.kiosk import Kiosk
 
-__all__ = ["GoodbyeScreen", "HomeScreen", "ServicesScreen", "SosScreen"]
+__all__ = ["GoodbyeScreen", "HomeScreen", "ServicesScreen"]
 
 
 class HomeScreen(Screen):
@@ -151,35 +151,3 @@ class ServicesScreen(Screen):
 
     def on_back(self) -> None:
         self.kiosk.go("home")
-
-
-class SosScreen(Screen):
-    """SOS (a placeholder: nothing is called yet, and the screen says so)."""
-
-    name = "sos"
-
-    def __init__(self, kiosk: Kiosk) -> None:
-        super().__init__(kiosk)
-        self.setObjectName("sos")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # paint the red background
-        self.return_to = "home"
-        self.outer.addStretch(1)
-        title = label("heading")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bind(title, "sos.title")
-        self.add(title)
-        hint = label()
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bind(hint, "sos.hint")
-        self.add(hint)
-        self.outer.addStretch(1)
-        bar = QHBoxLayout()
-        bar.addStretch(1)
-        self.cancel = self.action("sos.cancel", "", width=420)
-        self.cancel.clicked.connect(lambda: self.kiosk.go(self.return_to))
-        bar.addWidget(self.cancel)
-        bar.addStretch(1)
-        self.add(bar)
-
-    def enter(self) -> None:
-        self.kiosk.say(f"{self.t('sos.title')} {self.t('sos.hint')}")

@@ -29,11 +29,12 @@ from cabin.measure import Failure, Outcome, Vital
 from cabin.ui.bridge import EventBridge, Tasks
 from cabin.ui.consent import ConsentScreen
 from cabin.ui.consult import ConsultScreen
-from cabin.ui.home import GoodbyeScreen, HomeScreen, ServicesScreen, SosScreen
+from cabin.ui.home import GoodbyeScreen, HomeScreen, ServicesScreen
 from cabin.ui.identify import CardScanner, IdentifyScreen
 from cabin.ui.measuring import MeasureScreen
 from cabin.ui.results import ResultsScreen
 from cabin.ui.screen import Screen
+from cabin.ui.sos import SosScreen
 from cabin.ui.theme import HEADING_PT
 from cabin.ui.widgets import label
 from cabin.voice import Voice
@@ -207,6 +208,9 @@ class Kiosk(QWidget):
         consult = self.screens["consult"]
         if isinstance(consult, ConsultScreen):
             await consult.aclose()
+        sos = self.screens["sos"]
+        if isinstance(sos, SosScreen):
+            await sos.aclose()
         await self.tasks.cancel_all()
         if self.controller.voice is not None:
             await self.controller.voice.stop()
