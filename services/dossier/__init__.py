@@ -23,7 +23,7 @@ from services.dossier.codes import (
     DossierState,
     parse_dossier_code,
 )
-from services.dossier.fees import FeePayer, PendingFee
+from services.dossier.fees import FeePayer, PaymentFees, PendingFee
 from services.dossier.procedures import PROCEDURES, Applicant, Category, Fee, fee_for, validate
 from services.dossier.sandbox import dvc_app
 from services.registry import ServiceContext, ServiceModule
@@ -40,6 +40,7 @@ __all__ = [
     "DvcClient",
     "Fee",
     "FeePayer",
+    "PaymentFees",
     "PendingFee",
     "Submitted",
     "fee_for",
