@@ -565,7 +565,13 @@ async def _operator_page(request: web.Request) -> web.StreamResponse:
     session = request.get(SESSION_KEY)
     if not isinstance(session, Session):
         raise web.HTTPSeeOther("/login")
-    require_role(request, Role.OPERATOR, Role.ADMIN)
+    if session.role not in {Role.OPERATOR, Role.ADMIN}:
+        forbidden = web.Response(
+            text="Trang này dành cho người trực SOS. / This page is for SOS operators.",
+            status=403,
+        )
+        _secure_headers(request, forbidden)
+        return forbidden
     response = _file(request, "index.html")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -93,7 +93,7 @@ function renderAlerts() {
     if (alert.escalated && alert.state === "open") state.append(element("div", "escalated-note", t("escalated")));
     if (alert.call === "waiting") state.append(element("div", "call-note", t("call_waiting_badge")));
     row.append(state);
-    const actions = element("td", "actions");
+    const actions = element("td", "alert-actions");
     if (alert.state === "open") actions.append(actionButton("ack", "", () => send({ type: "ack", alert: alert.alert })));
     if (alert.call === "waiting" && !app.call) {
       actions.append(actionButton("open_call", "", () => openCall(alert)));
