@@ -119,6 +119,7 @@ class ProgressScreen(Screen):
         if cccd is None:
             self._tell("progress.need_card")
             return
+        self.code_edit.clear()
         self._tell("progress.looking", speak=False)
         self.tasks.spawn(self._ask(cccd=cccd), name="dossier look-up")
 
@@ -130,6 +131,7 @@ class ProgressScreen(Screen):
         except CardError as exc:
             self._tell(f"card.{exc.reason}")
             return
+        self.code_edit.clear()
         self._tell("progress.looking", speak=False)
         self.tasks.spawn(self._ask(cccd=card.id_number), name="dossier look-up")
 
