@@ -12,6 +12,7 @@
     cabin visit --simulate [--json]          one whole visit, headless, with simulated devices
     cabin fhir export|status|retry|send      the visits' FHIR records and their outbox
     cabin portal add-account|add-station     the portal's accounts and station keys
+    cabin pay qr|report                      a VietQR payload; the ledger's daily reconciliation
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from cabin import fhir_cli, portal_cli
+from cabin import fhir_cli, pay_cli, portal_cli
 from cabin.config import Config, load_config
 from cabin.dashboard import DeviceTable
 from cabin.errors import CabinError
@@ -53,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _config_show(config, as_json=args.json)
         if args.command == "portal":
             return portal_cli.run(config, args)
+        if args.command == "pay":
+            return pay_cli.run(config, args)
         if args.command == "fhir":
             with open_store(config) as store:
                 return fhir_cli.run(config, args, store)
@@ -119,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     visit.add_argument("--seed", type=int, default=1, help="seeds the identity and the devices")
     fhir_cli.add_parser(sub)
     portal_cli.add_parser(sub)
+    pay_cli.add_parser(sub)
     config = sub.add_parser("config", help="configuration")
     config_sub = config.add_subparsers(dest="action", required=True)
     show = config_sub.add_parser("show", help="print the effective configuration")
