@@ -55,8 +55,8 @@ add_strings(
         "sos.ask": ("Cần trợ giúp khẩn cấp?", "Need urgent help?"),
         "sos.call": ("GỌI TRỢ GIÚP", "CALL FOR HELP"),
         "sos.hold": (
-            "Giữ nút đỏ 2 giây để gọi công an phường.",
-            "Hold the red button for 2 seconds to call the ward police.",
+            "Giữ nút tròn 2 giây để gọi công an phường.",
+            "Hold the round button for 2 seconds to call the ward police.",
         ),
         "sos.hold_more": ("Hãy giữ tay lâu hơn để gọi.", "Keep holding to call."),
         "sos.count": ("{n}", "{n}"),
@@ -128,7 +128,12 @@ class HoldButton(QPushButton):
         self._timer.timeout.connect(self._tick)
         self.pressed.connect(self._press)
         self.released.connect(self._release)
-        self.setFixedSize(440, 440)
+        # The theme's button rule (min-height) would shrink it; this one keeps it a 440 px disc.
+        side = "440px"
+        self.setStyleSheet(
+            f"QPushButton {{ min-height: {side}; max-height: {side}; min-width: {side};"
+            f" max-width: {side}; padding: 0; border: none; background: transparent; }}"
+        )
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def _press(self) -> None:
@@ -257,7 +262,7 @@ class SosScreen(Screen):
         middle.addWidget(self.video)
         middle.addStretch(1)
         self.add(middle)
-        self.state = label("strong")
+        self.state = label("value")
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.add(self.state)
         self.outer.addStretch(1)
