@@ -39,9 +39,8 @@ def module(context: ServiceContext) -> ServiceModule:
 
     def make_screen(kiosk: Any) -> Any:
         from services.bills.screens import BillsScreen
-        from services.payment import payments_for
 
-        return BillsScreen(kiosk, context, payments_for(context))
+        return BillsScreen(kiosk, context)
 
     return ServiceModule(
         key=KEY,

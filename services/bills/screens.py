@@ -32,7 +32,7 @@ from cabin.ui.screen import Screen
 from cabin.ui.widgets import button, label, pil_to_pixmap, set_role
 from services.bills.codes import KINDS, BillKind, CodeError, check_code
 from services.bills.money import in_words, vnd
-from services.payment import PaymentRequest, PaymentService, PendingPayment
+from services.payment import PaymentRequest, PaymentService, PendingPayment, payments_for
 from services.provider import ProviderRejected, ProviderUnavailable
 from services.registry import ServiceContext
 from services.vietqr import decode
@@ -78,10 +78,12 @@ class BillsScreen(Screen):
 
     name = "bills"
 
-    def __init__(self, kiosk: Kiosk, context: ServiceContext, payments: PaymentService) -> None:
+    def __init__(
+        self, kiosk: Kiosk, context: ServiceContext, payments: PaymentService | None = None
+    ) -> None:
         super().__init__(kiosk)
         self.context = context
-        self.payments = payments
+        self._payments = payments
         self.kind: BillKind | None = None
         self.code = ""
         self.debt: dict[str, Any] | None = None
@@ -287,6 +289,17 @@ class BillsScreen(Screen):
     def _purpose(self) -> str:
         return decode(self.pending.payload).purpose if self.pending else ""
 
+    @property
+    def payments(self) -> PaymentService:
+        """The shared payment service, made on first use.
+
+        Raises:
+            PaymentError: the bank or the billers are not configured.
+        """
+        if self._payments is None:
+            self._payments = payments_for(self.context)
+        return self._payments
+
     # -- the resident's actions ------------------------------------------------------------
 
     def enter(self) -> None:
@@ -327,6 +340,10 @@ class BillsScreen(Screen):
         self.refresh()
         try:
             debt = await self.payments.billers.get(f"/bills/{self.kind.key}/{code}")
+        except PaymentError:
+            _log.warning("bills: no payment service", extra={"kind": self.kind.key})
+            self._complain("bills.code.unavailable")
+            return
         except ProviderRejected as exc:
             key = "bills.code.not_found" if exc.code == "not_found" else "bills.code.other_bad"
             self._complain(key)
