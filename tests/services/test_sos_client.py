@@ -228,3 +228,20 @@ async def test_an_alert_waits_for_the_first_operator_who_connects(portal, tmp_pa
             (alert.alert_id, STATION, "open")
         ]
         await ws.close()
+
+
+async def test_the_operator_socket_is_for_operators_on_this_origin(portal, tmp_path):
+    await portal.start()
+    auth = portal.app[AUTH_KEY]
+    token = auth.sessions.create(auth.store.get_account("cs.an")).token
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as cross_site:
+            await http.ws_connect(
+                f"{portal.base}/ws/operator",
+                headers={"Cookie": f"{SESSION_COOKIE}={token}", "Origin": "http://evil.example"},
+            )
+        assert cross_site.value.status == 403
+        # a station may not read or cancel another station's alert
+        other = {"Authorization": f"Station {STATION}:wrong-key"}
+        async with http.post(f"{portal.base}/api/alerts/x/cancel", headers=other) as refused:
+            assert refused.status == 401
