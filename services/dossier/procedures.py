@@ -49,7 +49,9 @@ __all__ = [
 ]
 
 PHONE = re.compile(r"0[35789][0-9]{8}")
-_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_DATE = re.compile(
+    r"([0-9]{1,2})[/.\- ]([0-9]{1,2})[/.\- ]([0-9]{4})|([0-9]{2})([0-9]{2})([0-9]{4})"
+)
 ELDERLY_AGE = 60  # Law on the Elderly 2009, art. 2
 CHILD_AGE = 16  # Law on Children 2016, art. 1
 
@@ -235,12 +237,16 @@ def prefill(procedure: Procedure, identity: Identity | None) -> dict[str, str]:
 
 
 def parse_date(text: str) -> date | None:
-    """``D/M/YYYY`` or ``DD/MM/YYYY`` as a date; None when it is not one."""
-    match = _DATE.fullmatch(text.strip())
+    """``D/M/YYYY`` (or with ``.``, ``-`` or a space; or ``DDMMYYYY`` as the on-screen
+    keyboard types it) as a date; None when it is not one."""
+    match = _DATE.fullmatch(" ".join(text.split()))
     if match is None:
         return None
+    day, month, year = (
+        (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
+    )
     try:
-        return date(int(match[3]), int(match[2]), int(match[1]))
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
 

@@ -53,7 +53,7 @@ from services.dossier.procedures import (
     prefill,
     validate,
 )
-from services.dossier.widgets import SignaturePad, frame_pixmap
+from services.dossier.widgets import FieldKeyboard, SignaturePad, frame_pixmap
 from services.provider import ProviderRejected, ProviderUnavailable, new_idempotency_key
 from services.registry import ServiceContext
 
@@ -112,6 +112,28 @@ class DossierScreen(Screen):
         self.form_page = QWidget()
         self.form_layout = QVBoxLayout(self.form_page)
         self.form_layout.setContentsMargins(0, 0, 0, 0)
+        self.keyboard = FieldKeyboard()
+        self.form_scroll: QScrollArea | None = None
+        self.keyboard.touched.connect(self._open_keyboard)
+        self.editing: str | None = None
+        self.edit_panel = QWidget()
+        panel = QVBoxLayout(self.edit_panel)
+        panel.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.edit_label = label("strong")
+        top.addWidget(self.edit_label, 1)
+        self.keyboard_done = self.action("dossier.keyboard_done", "", width=200)
+        self.keyboard_done.clicked.connect(self._close_keyboard)
+        top.addWidget(self.keyboard_done)
+        panel.addLayout(top)
+        self.editor = QLineEdit()
+        self.editor.setMinimumHeight(64)
+        self.editor.setStyleSheet(
+            "border: 3px solid #0B4F9C; border-radius: 8px; padding: 4px 10px;"
+        )
+        self.editor.textChanged.connect(self._edited)
+        panel.addWidget(self.editor)
+        self.edit_panel.hide()
         self.scan_page = self._scan_page()
         self.confirm_page = self._confirm_page()
         self.fee_page = self._fee_page()
@@ -156,10 +178,11 @@ class DossierScreen(Screen):
         return page
 
     def _build_form(self, procedure: Procedure, values: dict[str, str]) -> None:
+        self.keyboard.detach_all()
         while self.form_layout.count():
             item = self.form_layout.takeAt(0)
             widget = item.widget() if item is not None else None
-            if widget is not None:
+            if widget is not None and widget not in (self.keyboard, self.edit_panel):
                 widget.deleteLater()
         self.inputs.clear()
         self.errors.clear()
@@ -181,6 +204,7 @@ class DossierScreen(Screen):
             if spec.kind in (FieldKind.NUMBER, FieldKind.PHONE, FieldKind.CCCD):
                 edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
             grid.addWidget(edit, row, 1)
+            self.keyboard.attach(edit)
             error = label()
             error.setStyleSheet("color: #B3261E; font-weight: bold;")
             error.hide()
@@ -207,7 +231,10 @@ class DossierScreen(Screen):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
-        self.form_layout.addWidget(scroll)
+        self.form_scroll = scroll
+        self.form_layout.addWidget(scroll, 1)
+        self.form_layout.addWidget(self.edit_panel)
+        self.form_layout.addWidget(self.keyboard)
 
     def _scan_page(self) -> QWidget:
         page = QWidget()
@@ -313,6 +340,8 @@ class DossierScreen(Screen):
     def _show(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
         self._problem(None)
+        if page is not self.form_page and self.editing is not None:
+            self._close_keyboard()
         if page is self.scan_page:
             self._start_preview()
         else:
@@ -400,6 +429,7 @@ class DossierScreen(Screen):
     def on_next(self) -> None:
         page = self.stack.currentWidget()
         if page is self.form_page:
+            self._close_keyboard()
             if self._check_form():
                 docs = self.procedure is not None and bool(self.procedure.documents)
                 self._show(self.scan_page if docs else self.confirm_page)
@@ -468,6 +498,37 @@ class DossierScreen(Screen):
         else:
             self.banner.setText(self.t(key, **params))
             self.banner.show()
+
+    def _open_keyboard(self, edit: QLineEdit) -> None:
+        """Type one field on the on-screen keyboard: that field alone above the keys."""
+        key = next((k for k, e in self.inputs.items() if e is edit), None)
+        if key is None or self.procedure is None:
+            return
+        self.editing = key
+        spec = next(f for f in self.procedure.fields if f.key == key)
+        self.edit_label.setText(self.t(spec.label))
+        self.editor.setText(edit.text())
+        self.keyboard.set_target(self.editor)
+        self._problem(None)
+        self.show_where(
+            {self.form_scroll or self.edit_panel: False, self.edit_panel: True, self.keyboard: True}
+        )
+        self.editor.setFocus()
+        self.kiosk.say(self.edit_label.text())
+
+    def _edited(self, text: str) -> None:
+        if self.editing is not None and self.editing in self.inputs:
+            self.inputs[self.editing].setText(text)
+            self.errors[self.editing].clear()
+            self.errors[self.editing].hide()
+
+    def _close_keyboard(self) -> None:
+        self.editing = None
+        self.keyboard.set_target(None)
+        shown: dict[QWidget, bool] = {self.edit_panel: False, self.keyboard: False}
+        if self.form_scroll is not None:
+            shown[self.form_scroll] = True
+        self.show_where(shown)
 
     # --- the camera ----------------------------------------------------------------------
 
@@ -670,6 +731,9 @@ class DossierScreen(Screen):
 
     def wipe(self) -> None:
         self._stop_preview()
+        self._close_keyboard()
+        self.keyboard.detach_all()
+        self.editor.clear()
         self.card = None
         self.procedure = None
         self.submitted = None

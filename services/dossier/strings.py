@@ -24,6 +24,7 @@ STRINGS = {
         "Your card's details are filled in. Check them, correct what changed, then press Next.",
     ),
     "dossier.next": ("Tiếp tục", "Next"),
+    "dossier.keyboard_done": ("Xong", "Done"),
     "dossier.fix": (
         "Có chỗ cần sửa, hãy xem dòng chữ đỏ.",
         "Something needs fixing: see the red line.",

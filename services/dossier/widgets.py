@@ -5,11 +5,49 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, pyqtSignal
+from PyQt6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPointF, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
-from PyQt6.QtWidgets import QSizePolicy, QWidget
+from PyQt6.QtWidgets import QLineEdit, QSizePolicy, QWidget
 
-__all__ = ["SignaturePad", "frame_pixmap"]
+from services.keyboard import VietKeyboard
+
+__all__ = ["FieldKeyboard", "SignaturePad", "frame_pixmap"]
+
+
+class FieldKeyboard(VietKeyboard):
+    """The on-screen keyboard, hidden until a field it serves is touched.
+
+    ``touched(edit)`` is emitted when a served field is touched; the screen decides
+    where the keys type (:meth:`set_target`) and shows the keyboard.
+    """
+
+    touched = pyqtSignal(QLineEdit)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hide()
+        self._fields: list[QLineEdit] = []
+
+    def attach(self, edit: QLineEdit) -> None:
+        """Serve ``edit``: touching it shows the keyboard, typing into it."""
+        edit.installEventFilter(self)
+        self._fields.append(edit)
+
+    def detach_all(self) -> None:
+        for edit in self._fields:
+            edit.removeEventFilter(self)
+        self._fields.clear()
+        self.set_target(None)
+        self.hide()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        if (
+            isinstance(watched, QLineEdit)
+            and event is not None
+            and event.type() == QEvent.Type.MouseButtonPress
+        ):
+            self.touched.emit(watched)
+        return False
 
 
 def frame_pixmap(frame: NDArray[np.uint8], width: int, height: int) -> QPixmap:

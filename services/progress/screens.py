@@ -4,6 +4,7 @@ each dossier's state in words, what to do next, and its history."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -17,13 +18,28 @@ from cabin.ui.screen import Screen
 from cabin.ui.widgets import label, set_role
 from services.dossier.client import Dossier, DvcClient
 from services.dossier.codes import parse_dossier_code
+from services.dossier.widgets import FieldKeyboard
 from services.provider import ProviderRejected, ProviderUnavailable
 from services.registry import ServiceContext
 
 if TYPE_CHECKING:
     from cabin.ui.kiosk import Kiosk
 
-__all__ = ["ProgressScreen", "describe"]
+__all__ = ["ProgressScreen", "describe", "typed_code"]
+
+_COMPACT = re.compile(r"([0-9]{3})([0-9]{2})([0-9]{2})([A-Za-z][0-9]{2})([0-9]{6})([0-9]{4})")
+
+
+def typed_code(text: str) -> str:
+    """A code as typed: the on-screen keyboard has no ``.`` or ``-``, so 19 digits and the
+    group letter in their places (spaces ignored) get the separators put back."""
+    compact = "".join(text.split())
+    match = _COMPACT.fullmatch(compact)
+    if match is None:
+        return text
+    v, z, y, agency, day, seq = match.groups()
+    return f"{v}.{z}.{y}.{agency}-{day}-{seq}"
+
 
 log = logging.getLogger(__name__)
 _ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,6 +84,11 @@ class ProgressScreen(Screen):
         self.lookup.clicked.connect(self.on_lookup)
         row.addWidget(self.lookup)
         self.add(row)
+        self.keyboard = FieldKeyboard()
+        self.keyboard.set_telex(False)  # a code has no accents
+        self.keyboard.attach(self.code_edit)
+        self.keyboard.touched.connect(self._open_keyboard)
+        self.add(self.keyboard)
         self.message = label("banner")
         self.message.hide()
         self.add(self.message)
@@ -82,6 +103,7 @@ class ProgressScreen(Screen):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.results)
         self.add(scroll, 1)
+        self.results_scroll = scroll
         bar = self.bottom_bar()
         self.mine = self.action("progress.mine", "secondary", width=420)
         self.mine.clicked.connect(self.on_mine)
@@ -95,11 +117,20 @@ class ProgressScreen(Screen):
         self.wipe()
         self.kiosk.go("services")
 
+    def _open_keyboard(self, _edit: QLineEdit) -> None:
+        self.keyboard.set_target(self.code_edit)
+        self.show_where({self.results_scroll: False, self.message: False, self.keyboard: True})
+
+    def _close_keyboard(self) -> None:
+        self.keyboard.set_target(None)
+        self.show_where({self.keyboard: False, self.results_scroll: True})
+
     # --- asking --------------------------------------------------------------------------
 
     def on_lookup(self) -> None:
+        self._close_keyboard()
         try:
-            code = parse_dossier_code(self.code_edit.text())
+            code = parse_dossier_code(typed_code(self.code_edit.text()))
         except ValueError:
             self._tell("progress.bad_code")
             return
@@ -202,6 +233,7 @@ class ProgressScreen(Screen):
         )
 
     def wipe(self) -> None:
+        self._close_keyboard()
         self.found = []
         self.code_edit.clear()
         self.message.clear()

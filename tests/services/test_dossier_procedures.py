@@ -117,3 +117,7 @@ def test_bad_input_is_named_in_plain_vietnamese(field: str, value: str, message:
 def test_dates_read_day_first() -> None:
     assert parse_date("5/3/1950") == date(1950, 3, 5)
     assert parse_date("29/02/2023") is None
+    assert parse_date("05 03 1950") == date(1950, 3, 5)  # the on-screen keyboard has no "/"
+    assert parse_date("05031950") == date(1950, 3, 5)
+    assert parse_date("5-3-1950") == date(1950, 3, 5)
+    assert parse_date("0503195") is None

@@ -158,7 +158,20 @@ def test_temporary_residence_from_card_to_code(run, kiosk_on, tmp_path: Path) ->
             assert screen.inputs["current_address"].text() == "Số 5 Phố Mẫu, Hà Nội"
             screen.inputs["phone"].setText("0123456789")  # not a mobile number
             screen.inputs["new_address"].setText("Phòng 1203, Chung cư Mẫu, Quận 1, TP. HCM")
-            screen.inputs["host_name"].setText("Phạm Văn Chủ")
+            # The householder's name on the on-screen keyboard, in Telex.
+            assert not screen.keyboard.isVisible()
+            await s.tap(screen.inputs["host_name"])
+            assert screen.keyboard.isVisible()
+            keys = screen.keyboard
+            for text in ("⇧phamj", " ", "⇧vawn", " ", "⇧chur"):
+                for char in text:
+                    key = {"⇧": keys.shift_key, " ": keys.space_key}.get(char) or keys.keys[char]
+                    await s.tap(key)
+            assert screen.editor.text() == "Phạm Văn Chủ"
+            assert screen.inputs["host_name"].text() == "Phạm Văn Chủ"
+            await s.shot("33-dossier-keyboard", publish=True)
+            await s.tap(screen.keyboard_done)
+            assert not screen.keyboard.isVisible()
             await s.tap(screen.next_button)
             assert screen.stack.currentWidget() is screen.form_page
             assert screen.errors["phone"].isVisible()

@@ -33,9 +33,15 @@ def test_look_up_by_code_and_by_card(run, kiosk_on) -> None:  # noqa: F811
             assert any("Nhập mã hồ sơ" in line for line in kiosk.controller.voice.spoken)
 
             # A malformed code is named without asking the portal.
-            QTest.keyClicks(screen.code_edit, "000.21.07.H49-2611")
+            assert not screen.keyboard.isVisible()
+            await s.tap(screen.code_edit)  # the on-screen keyboard comes up
+            assert screen.keyboard.isVisible()
+            for char in "0002107":
+                await s.tap(screen.keyboard.keys[char])
+            QTest.keyClicks(screen.code_edit, "H49-2611")
             await s.tap(screen.lookup)
             assert "Mã hồ sơ chưa đúng" in screen.message.text()
+            assert not screen.keyboard.isVisible()
             assert screen.found == []
 
             screen.code_edit.setText("000.00.14.H49-200101-0009")
@@ -44,7 +50,8 @@ def test_look_up_by_code_and_by_card(run, kiosk_on) -> None:  # noqa: F811
 
             # The portal down once: a plain message, the code still there.
             await portal.running.inject(Fault("/dossiers", 503, count=1))
-            screen.code_edit.setText(f"  {str(older.code).lower()} ")
+            typed = str(older.code).replace(".", "").replace("-", "").lower()  # as keyed
+            screen.code_edit.setText(f"  {typed} ")
             await s.tap(screen.lookup)
             await s.until(lambda: "chưa trả lời" in screen.message.text())
             assert screen.code_edit.text() == str(older.code)
@@ -78,3 +85,11 @@ def test_look_up_by_code_and_by_card(run, kiosk_on) -> None:  # noqa: F811
             assert screen.code_edit.text() == ""
 
     run(scenario())
+
+
+def test_a_code_typed_without_separators_gets_them_back() -> None:
+    from services.progress.screens import typed_code
+
+    assert typed_code("00021 07H49 2611250001") == "000.21.07.H49-261125-0001"
+    assert typed_code("000.21.07.H49-261125-0001") == "000.21.07.H49-261125-0001"
+    assert typed_code("0002107H4926112500") == "0002107H4926112500"  # left for the parser to refuse
