@@ -183,7 +183,15 @@ class BillsScreen(Screen):
         self.qr_words = label()
         self.qr_purpose = label()
         self.qr_waiting = label("strong")
-        for widget in (self.qr_amount, self.qr_words, self.qr_purpose, self.qr_waiting):
+        self.qr_how = label()
+        self.bind(self.qr_how, "bills.qr.how")
+        for widget in (
+            self.qr_amount,
+            self.qr_words,
+            self.qr_purpose,
+            self.qr_how,
+            self.qr_waiting,
+        ):
             words.addWidget(widget)
         words.addStretch(1)
         row.addLayout(words, 1)

@@ -87,6 +87,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Mở ứng dụng ngân hàng trên điện thoại, quét mã trên màn hình để trả {amount}.",
         "Open your banking app and scan the code on the screen to pay {amount}.",
     ),
+    "bills.qr.how": (
+        "Mở ứng dụng ngân hàng trên điện thoại và quét mã bên trái.",
+        "Open the banking app on your phone and scan the code on the left.",
+    ),
     "bills.qr.amount": ("Số tiền: {amount}", "Amount: {amount}"),
     "bills.qr.words": ("Bằng chữ: {words}", "In words: {words}"),
     "bills.qr.purpose": ("Nội dung: {purpose}", "Purpose: {purpose}"),
