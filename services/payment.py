@@ -490,7 +490,7 @@ class PaymentService:
                 _log.exception("payments: a listener failed")
 
 
-_SHARED: dict[int, PaymentService] = {}
+_SHARED: dict[int, tuple[ServiceContext, PaymentService]] = {}
 
 
 def payments_for(context: ServiceContext) -> PaymentService:
@@ -506,9 +506,9 @@ def payments_for(context: ServiceContext) -> PaymentService:
     given = context.extra.get("payments")
     if isinstance(given, PaymentService):
         return given
-    service = _SHARED.get(id(context))
-    if service is not None:
-        return service
+    shared = _SHARED.get(id(context))
+    if shared is not None and shared[0] is context:
+        return shared[1]
     if context.store is None:
         raise PaymentError("payments need the store (the ledger)")
     try:
@@ -521,5 +521,5 @@ def payments_for(context: ServiceContext) -> PaymentService:
         ProviderClient("billers", billers_config),
         callback_secret=str(bank_config.key),
     )
-    _SHARED[id(context)] = service
+    _SHARED[id(context)] = (context, service)
     return service

@@ -111,7 +111,7 @@ async def _clear(request: web.Request) -> web.Response:
         return json_error(400, "bad_request")
     if not isinstance(amount, int) or isinstance(amount, bool) or not reference:
         return json_error(400, "bad_request")
-    with db:  # one transaction: the check and the clearing together
+    with db:  # no await between the check and the writes: one request at a time here
         done = db.execute(
             "SELECT receipt_id FROM clearings WHERE reference = ?", (reference,)
         ).fetchone()
