@@ -288,3 +288,31 @@ def test_nothing_due_offers_no_payment(run, town):
             assert screen.pages.currentWidget() is screen.code_page
 
     run(scenario())
+
+
+def test_a_payment_after_the_resident_left_still_clears(run, town):
+    """The visit ends on the QR page; the resident pays on the way out: cleared, once."""
+
+    async def scenario() -> None:
+        async with town() as t:
+            s, screen = t.station, t.screen
+            await open_bills(t)
+            await t.type_code("PD12000054321")
+            await s.tap(screen.lookup_button)
+            await s.until(lambda: "Tổng cộng: 1.024.300 đồng" in s.texts())
+            await s.tap(screen.pay_button)
+            await s.until(lambda: screen.pages.currentWidget() is screen.qr_page)
+            assert "Một triệu không trăm hai mươi tư nghìn ba trăm đồng" in s.texts()
+            reference = screen.pending.reference
+            s.kiosk.end_visit()  # the resident walked away: everything wiped
+            assert s.screen == "home"
+            assert screen.pending is None
+            assert screen.qr.pixmap().isNull()
+            await t.call(t.bank, BANK_KEY, "POST", "/_sandbox/pay",
+                         {"reference": reference, "delay": 0.2})  # fmt: skip
+            await s.until(lambda: s.store.payment(reference).state == "cleared", 15)
+            assert s.screen == "home"  # nothing jumps back on the glass
+            _, records = await t.call(t.billers, BILLERS_KEY, "GET", "/_sandbox/records")
+            assert [c["reference"] for c in records["clearings"]] == [reference]
+
+    run(scenario())
