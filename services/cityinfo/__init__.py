@@ -29,10 +29,10 @@ from services.registry import ServiceContext, ServiceModule
 
 __all__ = [
     "BUILT_IN",
-    "SANDBOXES",
     "CatalogueError",
     "Kind",
     "Place",
+    "SANDBOXES",
     "fold",
     "load_places",
     "module",

@@ -40,15 +40,15 @@ from services.registry import ServiceContext, ServiceModule
 
 __all__ = [
     "BASE_SALARY",
-    "GROUPS",
-    "PROVIDER",
-    "SANDBOXES",
     "BhytCard",
     "BhytCode",
     "Contribution",
     "Enrolment",
+    "GROUPS",
     "InsuranceInputError",
     "Member",
+    "PROVIDER",
+    "SANDBOXES",
     "SocialSecurity",
     "bhxh_sandbox",
     "check_bhxh_number",

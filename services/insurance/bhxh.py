@@ -33,11 +33,11 @@ from services.sandbox import DB, SandboxSettings, json_error, sandbox_app
 
 __all__ = [
     "BASE_SALARY",
-    "PROVIDER",
     "Contribution",
     "Enrolment",
     "MONTHS",
     "Member",
+    "PROVIDER",
     "SocialSecurity",
     "bhxh_sandbox",
     "household_fee",

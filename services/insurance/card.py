@@ -38,9 +38,9 @@ from datetime import date
 from cabin.errors import ServiceError
 
 __all__ = [
-    "GROUPS",
     "BhytCard",
     "BhytCode",
+    "GROUPS",
     "InsuranceInputError",
     "check_bhxh_number",
     "parse_bhyt_code",

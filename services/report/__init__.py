@@ -34,15 +34,15 @@ from services.report.model import (
 from services.report.police import PROVIDER, PoliceDesk, police_sandbox
 
 __all__ = [
+    "Category",
     "MAX_PHOTOS",
     "PROVIDER",
-    "SANDBOXES",
-    "Category",
     "PoliceDesk",
     "Report",
     "ReportInputError",
     "ReportStatus",
     "Reporter",
+    "SANDBOXES",
     "check_description",
     "check_phone",
     "module",

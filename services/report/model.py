@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from cabin.errors import ServiceError
 
 __all__ = [
+    "Category",
     "MAX_DESCRIPTION",
     "MAX_PHOTOS",
     "MIN_DESCRIPTION",
-    "Category",
     "Report",
     "ReportInputError",
     "ReportStatus",
