@@ -137,13 +137,25 @@ def town(qtbot, tmp_path: Path):
 
 
 def read_qr(label) -> str:
-    """Decode the QR a label shows, as a phone's camera would."""
+    """Decode the QR a label shows, as a phone's camera would (from a few distances:
+    OpenCV's detector misses some codes at one scale and reads them at another)."""
     image = label.pixmap().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
     width, height, stride = image.width(), image.height(), image.bytesPerLine()
     pixels = np.frombuffer(image.constBits().asstring(stride * height), np.uint8)
     grey = pixels.reshape(height, stride)[:, :width].copy()
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(grey)
-    return text
+    framed = cv2.copyMakeBorder(grey, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
+    views = (
+        grey,
+        framed,
+        cv2.resize(framed, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST),
+        cv2.resize(framed, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    )
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        for view in views:
+            text, _, _ = detector.detectAndDecode(view)
+            if text:
+                return text
+    return ""
 
 
 async def open_bills(town: Town, kind: str = "electricity") -> None:
