@@ -1,7 +1,7 @@
 """The on-screen Vietnamese keyboard: big keys, Telex on by default, for any text field.
 
 Four rows fit under a form on the 1280 x 800 panel, every key at least 92 px tall
-and 100 px wide (a resident's unsteady finger): digits and Backspace; q to p;
+and 96 px wide (a resident's unsteady finger): digits and Backspace; q to p;
 a to l and the Telex switch; Shift, z to m and Space. Each key edits the target
 field (a :class:`QLineEdit` or :class:`QPlainTextEdit`) at its cursor through
 :class:`services.telex.TelexComposer`, so ``N g u y e e n x`` reads "Nguyễn".
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtGui import QTextCursor
+from PyQt6.QtGui import QFontMetrics, QTextCursor
 from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -38,7 +38,7 @@ add_strings(
     }
 )
 
-KEY_WIDTH = 100  # px: a letter's key (the style sheet pads 28 px a side)
+KEY_WIDTH = 96  # px: a letter's key (the style sheet pads 28 px a side)
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _SPACING = 6
 
@@ -92,7 +92,6 @@ class VietKeyboard(QWidget):
         self.backspace_key.setMinimumWidth(KEY_WIDTH + 30)
         layouts[0].addWidget(self.backspace_key)
         self.telex_key = self._key("", self.on_telex)
-        self.telex_key.setMinimumWidth(240)
         layouts[2].addWidget(self.telex_key)
         self.space_key = self._key("", lambda: self.press(" "))
         self.space_key.setMinimumWidth(260)
@@ -179,6 +178,12 @@ class VietKeyboard(QWidget):
     def retranslate(self, lang: str) -> None:
         """Label the named keys in ``lang``."""
         self.lang = lang
+        metrics = QFontMetrics(self.telex_key.font())
+        widest = max(
+            metrics.horizontalAdvance(tr(key, lang))
+            for key in ("keyboard.telex_on", "keyboard.telex_off")
+        )
+        self.telex_key.setMinimumWidth(widest + 66)  # either label fits, the key never jumps
         self.telex_key.setText(
             tr("keyboard.telex_on" if self.telex else "keyboard.telex_off", lang)
         )

@@ -131,9 +131,9 @@ class InsuranceScreen(Screen):
     def _identify_page(self) -> None:
         layout = self.page["identify"]
         layout.setSpacing(8)
-        hint = label()
-        self.bind(hint, "insurance.identify_hint")
-        layout.addWidget(hint)
+        self.identify_hint = label()
+        self.bind(self.identify_hint, "insurance.identify_hint")
+        layout.addWidget(self.identify_hint)
         self.number = QLineEdit()
         self.number.setMaxLength(20)
         self.number.setStyleSheet(f"font-size: {VALUE_PT}pt; padding: 6px; border: 3px solid #111;")
@@ -345,8 +345,12 @@ class InsuranceScreen(Screen):
     def refresh(self) -> None:
         page = self.current_page
         self.title.setText(self.t(f"insurance.title.{page}"))
-        self.show_where(
-            {self.problem_label: self.problem is not None, self.title: self.problem is None}
+        self.show_where(  # a warning takes the place of the title and the hint: room for the keys
+            {
+                self.problem_label: self.problem is not None,
+                self.title: self.problem is None,
+                self.identify_hint: self.problem is None,
+            }
         )
         self.problem_label.setText(self.t(self.problem) if self.problem else "")
         member = self.member

@@ -17,10 +17,8 @@ add_strings(
         "insurance.enrol": ("Mua, gia hạn BHYT hộ gia đình", "Buy or renew household BHYT"),
         "insurance.history": ("Tra cứu quá trình đóng BHXH", "Look up BHXH contributions"),
         "insurance.identify_hint": (
-            "Đưa mã QR trên thẻ BHYT vào máy quét, hoặc gõ mã số BHXH (10 số) hay mã thẻ "
-            "BHYT (15 ký tự).",
-            "Hold the QR on the health card to the reader, or type the BHXH number "
-            "(10 digits) or the card code (15 characters).",
+            "Quét mã QR trên thẻ BHYT, hoặc gõ mã số BHXH hay mã thẻ BHYT.",
+            "Scan the health card's QR, or type the BHXH number or the card code.",
         ),
         "insurance.member": ("Người được bảo hiểm: {name}", "Insured person: {name}"),
         "insurance.card": (
@@ -94,8 +92,8 @@ add_strings(
             "Nobody has this number. Please check the number.",
         ),
         "insurance.error.unavailable": (
-            "Chưa kết nối được với cơ quan BHXH: hệ thống đang bận hoặc mất mạng. Thông tin "
-            "ông/bà đã nhập vẫn được giữ nguyên. Xin thử lại sau ít phút.",
+            "Chưa kết nối được với BHXH (hệ thống bận hoặc mất mạng). Thông tin đã nhập "
+            "vẫn được giữ nguyên. Xin thử lại sau ít phút.",
             "Could not reach social security: busy or no network. What you entered is kept. "
             "Please try again in a few minutes.",
         ),

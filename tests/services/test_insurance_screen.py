@@ -145,12 +145,24 @@ def test_typed_numbers_are_checked_then_the_history_is_shown(qapp, qtbot, tmp_pa
         screen = s.kiosk.current()
         await s.tap(screen.history_button)
         assert not screen.keyboard.telex  # codes, not words
+        await s.shot("insurance-identify")
+        assert screen.keyboard.height() >= screen.keyboard.minimumSizeHint().height()
         await type_text(s, screen.keyboard, "799876543")
         await s.tap(screen.next_button)
         assert "đúng 10 chữ số" in s.texts()
         screen.number.setText("ZZ4797998765432")
         await s.tap(screen.next_button)
         assert "Hai chữ cái đầu của mã thẻ BHYT chưa đúng" in s.texts()
+        await s.shot("insurance-identify-problem")  # the warning, the field and the keys fit
+        assert screen.keyboard.height() >= screen.keyboard.minimumSizeHint().height()
+        screen.number.setText("7998765432")
+        await bhxh.inject(Fault("/members", 503))
+        await s.tap(screen.next_button)
+        await s.until(lambda: "Chưa kết nối được" in s.texts())
+        assert screen.current_page == "identify"
+        assert screen.number.text() == "7998765432"  # kept
+        await s.shot("insurance-identify-unavailable")
+        assert screen.keyboard.height() >= screen.keyboard.minimumSizeHint().height()
         screen.number.setText("7911111111")
         await s.tap(screen.next_button)
         await s.until(lambda: "Không tìm thấy người có mã số này" in s.texts())

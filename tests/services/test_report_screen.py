@@ -88,10 +88,13 @@ def test_report_with_name_and_photos_then_read_the_answer(qapp, qtbot, tmp_path)
         await s.tap(screen.next_button)  # too short: said plainly, the text kept
         assert screen.current_page == "describe"
         assert "ít nhất 10 chữ" in s.texts()
+        await s.shot("report-describe-problem")
+        assert screen.keyboard.height() >= screen.keyboard.minimumSizeHint().height()
         assert screen.description.toPlainText() == "Hát to"
         await type_text(s, screen.keyboard, " quas 23 giowf ddeem")
         assert screen.description.toPlainText() == "Hát to quá 23 giờ đêm"
         await s.shot("35-report-form", publish=True)
+        assert screen.keyboard.height() >= screen.keyboard.minimumSizeHint().height()
         await s.tap(screen.next_button)
         assert screen.current_page == "photos"
         await s.until(
