@@ -382,7 +382,7 @@ class BillsScreen(Screen):
         code = str(self.debt["customer_code"])
         request = PaymentRequest(
             purpose_code=f"bill.{self.kind.key}",
-            description=f"{self.t(self.kind.title)} {code}",
+            description=f"{code} {self.t(self.kind.title)}",  # the code survives the cut to 25
             amount_vnd=self._due(),
             payee=f"{self.kind.key}:{code}",
         )

@@ -190,7 +190,7 @@ def test_paying_an_electricity_bill_end_to_end(run, town, tmp_path):
             await s.until(lambda: screen.pages.currentWidget() is screen.qr_page)
             pending = screen.pending
             assert decode(pending.payload) == VietQR(
-                STATION_BIN, STATION_ACCOUNT, 486_500, f"{pending.reference} Tien dien PE07"
+                STATION_BIN, STATION_ACCOUNT, 486_500, f"{pending.reference} PE07000012345"
             )
             assert read_qr(screen.qr) == pending.payload  # the screen's QR reads back
             assert screen.qr.pixmap().width() >= 400  # large
