@@ -42,6 +42,7 @@ def _e(vi: str, en: str) -> dict[str, str]:
 _RAW: dict[str, dict[str, str]] = {
     # --- shared -------------------------------------------------------------------------
     "common.back": _e("Quay lại", "Back"),
+    "common.hear_again": _e("Nghe lại", "Hear again"),
     "common.continue": _e("Tiếp tục", "Continue"),
     "common.home": _e("Về màn hình chính", "Back to start"),
     "lang.vi": _e("Tiếng Việt", "Tiếng Việt"),
@@ -365,15 +366,9 @@ _RAW: dict[str, dict[str, str]] = {
     "goodbye.wish": _e("Chúc ông/bà nhiều sức khỏe!", "Stay well!"),
     "services.title": _e("Dịch vụ công", "Public services"),
     "services.soon": _e(
-        "Sắp có: nộp hồ sơ, tra cứu hồ sơ, báo sự việc và thanh toán.",
-        "Coming soon: filing and tracking dossiers, reporting an incident, paying bills.",
+        "Trạm này chưa có dịch vụ công nào.",
+        "This station offers no public services yet.",
     ),
-    "sos.title": _e("Đang gọi trợ giúp...", "Calling for help..."),
-    "sos.hint": _e(
-        "Bản thử nghiệm: trạm chưa nối tới trung tâm. Nếu nguy hiểm, hãy gọi 115 ngay.",
-        "Trial version: the station is not yet linked to a call centre. In danger, call 115 now.",
-    ),
-    "sos.cancel": _e("Hủy gọi", "Cancel"),
 }
 
 #: Every kiosk string, key -> {"vi": ..., "en": ...}, NFC.

@@ -66,6 +66,7 @@ class HomeScreen(Screen):
 
     def enter(self) -> None:
         self.refresh()
+        self.kiosk.say(f"{self.t('home.title')} {self.t('home.hint')}")
 
     def on_health(self) -> None:
         left_open = self.kiosk.controller.visit
@@ -134,8 +135,11 @@ class ServicesScreen(Screen):
         self.entries: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setSpacing(24)
-        for index, service in enumerate(kiosk.settings.services):
-            entry = button("secondary", height=150)
+        services = kiosk.settings.services
+        # Two to a row keeps the longest names on one line; seven need lower tiles.
+        height = 150 if len(services) <= 4 else 100
+        for index, service in enumerate(services):
+            entry = button("secondary", height=height)
             self.bind(entry, service.title)
             entry.clicked.connect(lambda _=False, key=service.key: self.kiosk.go(key))
             self.entries[service.key] = entry
@@ -148,6 +152,9 @@ class ServicesScreen(Screen):
             self.add(soon)
         self.outer.addStretch(1)
         self.bottom_bar()
+
+    def enter(self) -> None:
+        self.kiosk.say(self.t("services.title"))
 
     def on_back(self) -> None:
         self.kiosk.go("home")

@@ -130,6 +130,7 @@ class Kiosk(QWidget):
         self.session = Session()
         self._tasks = Tasks()
         self._speech: asyncio.Task[None] | None = None
+        self.last_said = ""  # what "Nghe lại" (hear again) repeats
         self.bridge = EventBridge(controller.events, self)
         self.scanner = scanner or CardScanner(self)
         self.camera = camera
@@ -259,6 +260,7 @@ class Kiosk(QWidget):
 
     def say(self, text: str) -> None:
         """Speak ``text`` in the kiosk's language; what was being said is cut short."""
+        self.last_said = text
         voice = self.controller.voice
         if voice is None:
             return

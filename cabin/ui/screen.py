@@ -83,7 +83,8 @@ class Screen(QWidget):
         return widget
 
     def bottom_bar(self, *, back: bool = True) -> QHBoxLayout:
-        """The bar at the bottom: Back on the left (when ``back``), actions on the right."""
+        """The bar at the bottom: Back on the left (when ``back``), then "Nghe lại"
+        (hear the screen's instruction again), actions on the right."""
         bar = QHBoxLayout()
         bar.setSpacing(24)
         if back:
@@ -92,6 +93,15 @@ class Screen(QWidget):
             self.bind(self.back_button, "common.back")
             self.back_button.clicked.connect(self.on_back)
             bar.addWidget(self.back_button)
+        # A speaker sign alone keeps the bar narrow enough for every screen's actions;
+        # screen readers and the tooltip still say its name.
+        self.hear_again = button()
+        self.hear_again.setText("🔊")
+        self.hear_again.setMinimumWidth(120)
+        self.hear_again.setAccessibleName(self.t("common.hear_again"))
+        self.hear_again.setToolTip(self.t("common.hear_again"))
+        self.hear_again.clicked.connect(self.on_hear_again)
+        bar.addWidget(self.hear_again)
         bar.addStretch(1)
         self.outer.addLayout(bar)
         return bar
@@ -126,3 +136,8 @@ class Screen(QWidget):
 
     def on_back(self) -> None:
         """The Back button."""
+
+    def on_hear_again(self) -> None:
+        """Say again what the kiosk said last (the screen's instruction, usually)."""
+        if self.kiosk.last_said:
+            self.kiosk.say(self.kiosk.last_said)

@@ -150,10 +150,7 @@ class GuideScreen(Screen):
         self.add(self.busy)
         self.outer.addStretch(0)
 
-        bar = self.bottom_bar()
-        self.hear = self.action("guide.hear", "", width=260)
-        self.hear.clicked.connect(self.hear_again)
-        bar.addWidget(self.hear)
+        self.bottom_bar()  # its 🔊 says the last answer again (Screen.on_hear_again)
         self.show_where({self.answers: False, self.busy: False})
 
     # --- the kiosk's calls ---------------------------------------------------------------
@@ -260,5 +257,5 @@ class GuideScreen(Screen):
         self.said = text
         self.kiosk.say(text)
 
-    def hear_again(self) -> None:
+    def on_hear_again(self) -> None:
         self.kiosk.say(self.said or self.t("guide.say"))

@@ -87,7 +87,7 @@ def test_type_a_question_hear_the_answer_and_open_its_screen(qapp, qtbot, tmp_pa
         await s.until(lambda: any("CT01" in x for x in s.controller.voice.spoken))
         await s.shot("39-guide-help", publish=True)
         spoken = len(s.controller.voice.spoken)
-        await s.tap(guide.hear)
+        await s.tap(guide.hear_again)
         await s.until(lambda: len(s.controller.voice.spoken) > spoken)
         assert "CT01" in s.controller.voice.spoken[-1]
         await s.tap(guide.open)

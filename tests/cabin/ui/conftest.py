@@ -63,6 +63,7 @@ def station(qtbot, store: Store, tmp_path: Path):
         camera: Camera | None = None,
         hospitals: tuple[tuple[str, str], ...] = (),
         consult: ConsultSettings | None = None,
+        services: tuple[Any, ...] = (),
     ) -> AsyncIterator[Station]:
         hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         await hub.start()
@@ -80,6 +81,7 @@ def station(qtbot, store: Store, tmp_path: Path):
             goodbye_seconds=0.8,
             hospitals=hospitals,
             consult=consult,
+            services=services,
         )
         card_camera = CardCamera(camera, decode_every=2) if camera is not None else None
         kiosk = Kiosk(controller, settings, camera=card_camera)

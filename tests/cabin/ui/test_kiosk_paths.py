@@ -10,6 +10,7 @@ from cabin.i18n import tr
 from cabin.measure import Vital
 from cabin.visit import IdleTimer
 from hardware.camera import SimulatedCamera
+from services.registry import MODULE_PACKAGES, ServiceContext, load_modules
 
 OXIMETER = ("oximeter", "sim:cms50d,spo2=97,hr=66")
 ECG = ("ecg", "sim:ecg,hr=64,speed=6,fs=250")
@@ -194,19 +195,34 @@ def test_an_idle_resident_is_warned_then_the_screen_is_wiped(run, station, store
     run(visit())
 
 
-def test_public_services_and_sos_are_placeholders_that_lead_back_home(run, station):
+def test_public_services_show_a_tile_per_module_and_sos_leads_back_home(
+    run, station, store, tmp_path
+):
+    # No provider configured: every module must still load (its screens say the
+    # outside system cannot be reached when used), as in a kiosk started without --demo.
+    context = ServiceContext(store, {}, "station-test", tmp_path)
+    modules = tuple(load_modules(context))
+    assert [m.key for m in modules] == [p.rsplit(".", 1)[1] for p in MODULE_PACKAGES]
+
     async def visit():
-        async with station(OXIMETER) as s:
+        async with station(OXIMETER, services=modules) as s:
             home = s.kiosk.screens["home"]
+            services = s.kiosk.screens["services"]
             await s.tap(home.services)
-            assert tr("services.soon") in s.texts()
+            assert s.kiosk.last_said == tr("services.title")  # said, and "🔊" says it again
+            assert list(services.entries) == [m.key for m in modules]
+            assert tr("cityinfo.tile") in s.texts()
+            assert tr("guide.tile") in s.texts()
             await s.shot("15-services", publish=True)
-            await s.tap(s.kiosk.screens["services"].back_button)
+            await s.tap(services.entries["cityinfo"])
+            assert s.screen == "cityinfo"
+            await s.tap(s.kiosk.screens["cityinfo"].back_button)
+            assert s.screen == "services"
+            await s.tap(services.back_button)
+            assert s.screen == "home"
             await s.tap(home.sos)
-            assert tr("sos.title") in s.texts()
-            assert "115" in s.texts()
-            await s.shot("16-sos", publish=True)
-            await s.tap(s.kiosk.screens["sos"].cancel)
+            assert s.screen == "sos"
+            await s.tap(s.kiosk.screens["sos"].back)
             assert s.screen == "home"
             assert s.controller.visit is None  # no visit was started
 
