@@ -24,9 +24,10 @@ from pathlib import Path
 
 from cabin.config import Config
 
-__all__ = ["DEMO_DOCTOR", "demo_portal"]
+__all__ = ["DEMO_DOCTOR", "DEMO_OPERATOR", "demo_portal"]
 
 DEMO_DOCTOR = "bacsi"
+DEMO_OPERATOR = "congan"  # the ward police's SOS desk
 """The demo doctor's username."""
 _DEMO_NAME = "BS. Trần Minh An (thử nghiệm)"
 _START_TIMEOUT = 30.0  # seconds for the portal to listen
@@ -70,6 +71,7 @@ def demo_portal(config: Config, *, host: str = "127.0.0.1") -> Iterator[Config]:
     password = secrets.token_urlsafe(12)
     with AccountStore.open(db) as accounts:
         accounts.add_account(DEMO_DOCTOR, _DEMO_NAME, "doctor", password)
+        accounts.add_account(DEMO_OPERATOR, "Công an phường (mô phỏng)", "operator", password)
         key = accounts.add_station(config.consult.station_id)
     key_file = config.data_dir / "demo-consult.key"
     _write_private(key_file, key)
@@ -98,6 +100,7 @@ def demo_portal(config: Config, *, host: str = "127.0.0.1") -> Iterator[Config]:
         url = f"http://{host}:{port}"
         print(f"Doctors' portal (demo): {url}/login", flush=True)
         print(f"  doctor {DEMO_DOCTOR}, password {password}  (shown only now)", flush=True)
+        print(f"  SOS desk: operator {DEMO_OPERATOR}, the same password", flush=True)
         consult = dataclasses.replace(config.consult, portal_url=url, key_file=key_file)
         yield dataclasses.replace(config, consult=consult)
     finally:

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from cabin.config import load_config
-from cabin.demo_portal import DEMO_DOCTOR, demo_portal
+from cabin.demo_portal import DEMO_DOCTOR, DEMO_OPERATOR, demo_portal
 from video.portal.accounts import AccountStore
 
 
@@ -25,6 +25,9 @@ async def test_the_demo_portal_takes_the_station_and_the_printed_doctor(tmp_path
         key = running.consult.key_file.read_text(encoding="utf-8").strip()
         with AccountStore.open(tmp_path / "demo-portal.db") as accounts:
             assert accounts.verify_password(DEMO_DOCTOR, password) is not None
+            operator = accounts.verify_password(DEMO_OPERATOR, password)
+            assert operator is not None
+            assert operator.role == "operator"
         async with aiohttp.ClientSession() as session:
             ws = await session.ws_connect(
                 running.consult.portal_url + "/ws/station",
