@@ -65,6 +65,7 @@ def demo_portal(config: Config, *, host: str = "127.0.0.1") -> Iterator[Config]:
         return
     from video.portal.accounts import AccountStore
 
+    config.data_dir.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     db = config.data_dir / "demo-portal.db"
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)

@@ -14,7 +14,8 @@ from video.portal.accounts import AccountStore
 
 @pytest.mark.timeout(60)
 async def test_the_demo_portal_takes_the_station_and_the_printed_doctor(tmp_path, capsys):
-    config = load_config(env={"CABIN_DATA_DIR": str(tmp_path), "CABIN_STATION__ID": "tram-demo"})
+    data = tmp_path / "var"  # not there yet, as in a fresh clone
+    config = load_config(env={"CABIN_DATA_DIR": str(data), "CABIN_STATION__ID": "tram-demo"})
     assert not config.consult.enabled
     with demo_portal(config) as running:
         printed = capsys.readouterr().out
@@ -23,7 +24,7 @@ async def test_the_demo_portal_takes_the_station_and_the_printed_doctor(tmp_path
         password = re.search(rf"doctor {DEMO_DOCTOR}, password (\S+)", printed).group(1)
         assert running.consult.key_file.stat().st_mode & 0o077 == 0
         key = running.consult.key_file.read_text(encoding="utf-8").strip()
-        with AccountStore.open(tmp_path / "demo-portal.db") as accounts:
+        with AccountStore.open(data / "demo-portal.db") as accounts:
             assert accounts.verify_password(DEMO_DOCTOR, password) is not None
             operator = accounts.verify_password(DEMO_OPERATOR, password)
             assert operator is not None
