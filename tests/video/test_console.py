@@ -279,13 +279,15 @@ async def test_a_wrong_password_shows_the_vietnamese_error(portal, context):
     assert page.url == f"{portal.base}/login"  # not logged in: sent to the form
 
 
-async def test_an_operator_is_refused_the_console(portal, context):
+async def test_an_operator_gets_the_sos_desk_not_the_doctors_console(portal, context):
     page = await context.new_page()
     await login(page, portal.base, username="dd.minh")
     response = await page.goto(f"{portal.base}/")
     assert response is not None
-    assert response.status == 403
-    assert "Không có quyền" in await page.inner_text("h1")
+    assert response.url == f"{portal.base}/operator"  # sent on to their own desk
+    assert response.status == 200
+    assert await page.inner_text("h1") == "Trực SOS"
+    assert await page.locator("#queue").count() == 0  # no consult queue here
 
 
 async def test_the_language_toggle_switches_the_visible_text(portal, context):

@@ -175,6 +175,12 @@ class AccountStore:
     ) -> None:
         self.close()
 
+    @property
+    def path(self) -> str:
+        """The database file ("" for an in-memory one)."""
+        rows = self._execute("PRAGMA database_list")
+        return next((str(r[2]) for r in rows if r[1] == "main" and r[2]), "")
+
     def _execute(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             if self._closed:

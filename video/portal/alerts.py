@@ -50,8 +50,8 @@ from aiohttp import WSMsgType, web
 from cabin.errors import StoreError
 from video.portal.accounts import AccountStore, Role
 from video.portal.auth import SESSION_KEY, Session, require_role, require_station
-from video.portal.console import _secure_headers
-from video.portal.signalling import HUB_KEY, RELAYED_TYPES, _check_origin, _parse, _Peer
+from video.portal.console import secure_headers
+from video.portal.signalling import HUB_KEY, RELAYED_TYPES, Peer, check_origin, parse_message
 
 __all__ = [
     "ALERTS_KEY",
@@ -159,9 +159,7 @@ class AlertStore:
     @classmethod
     def beside(cls, accounts: AccountStore) -> AlertStore:
         """The alert table in the same file as ``accounts``."""
-        rows = accounts._execute("PRAGMA database_list")
-        path = next((str(r[2]) for r in rows if r[1] == "main" and r[2]), "")
-        return cls.open(path or ":memory:")
+        return cls.open(accounts.path or ":memory:")
 
     def close(self) -> None:
         with self._lock:
@@ -264,9 +262,9 @@ class AlertHub:
         self.escalate_after = escalate_after
         self.clock = clock
         self.ice_servers: list[dict[str, object]] = []
-        self._operators: dict[_Peer, str] = {}  # socket -> display name
-        self._stations: dict[str, _Peer] = {}  # alert id -> the station's call socket
-        self._calls: dict[str, _Peer] = {}  # alert id -> the operator in its call
+        self._operators: dict[Peer, str] = {}  # socket -> display name
+        self._stations: dict[str, Peer] = {}  # alert id -> the station's call socket
+        self._calls: dict[str, Peer] = {}  # alert id -> the operator in its call
 
     @property
     def operators_online(self) -> int:
@@ -329,7 +327,7 @@ class AlertHub:
 
     # Operators
 
-    def _operator(self, peer: _Peer, kind: str, data: dict[str, object], text: str) -> None:
+    def _operator(self, peer: Peer, kind: str, data: dict[str, object], text: str) -> None:
         if kind in RELAYED_TYPES:
             self._relay(peer, kind, text)
             return
@@ -357,7 +355,7 @@ class AlertHub:
             return
         self.changed()
 
-    def _open_call(self, peer: _Peer, alert: Alert) -> None:
+    def _open_call(self, peer: Peer, alert: Alert) -> None:
         station = self._stations.get(alert.id)
         if station is None or alert.id in self._calls:
             peer.send({"type": "error", "error": "no_call", "message": "no call to open"})
@@ -385,7 +383,7 @@ class AlertHub:
             }
         )
 
-    def _relay(self, peer: _Peer, kind: str, text: str) -> None:
+    def _relay(self, peer: Peer, kind: str, text: str) -> None:
         alert_id = peer.consult_id
         if alert_id is None:
             peer.send({"type": "error", "error": "no_call", "message": "not in a call"})
@@ -411,14 +409,14 @@ class AlertHub:
         if operator is not None or station is not None:
             self.changed()
 
-    def _operator_gone(self, peer: _Peer) -> None:
+    def _operator_gone(self, peer: Peer) -> None:
         self._operators.pop(peer, None)
         if peer.consult_id is not None:
             self._end_call(peer.consult_id, by="operator")
 
     # The station's call socket
 
-    def _station_call(self, peer: _Peer, data: dict[str, object]) -> None:
+    def _station_call(self, peer: Peer, data: dict[str, object]) -> None:
         alert_id = data.get("visit")
         alert = (
             self.store.get(peer.ident, alert_id)
@@ -557,7 +555,7 @@ def _file(request: web.Request, name: str) -> web.Response:
     body, kind = request.app[_FILES_KEY][name]
     response = web.Response(body=body, content_type=kind, charset="utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    _secure_headers(request, response)
+    secure_headers(request, response)
     return response
 
 
@@ -570,7 +568,7 @@ async def _operator_page(request: web.Request) -> web.StreamResponse:
             text="Trang này dành cho người trực SOS. / This page is for SOS operators.",
             status=403,
         )
-        _secure_headers(request, forbidden)
+        secure_headers(request, forbidden)
         return forbidden
     response = _file(request, "index.html")
     response.headers["Cache-Control"] = "no-store"
@@ -586,18 +584,18 @@ async def _operator_file(request: web.Request) -> web.StreamResponse:
 
 async def _operator_ws(request: web.Request) -> web.StreamResponse:
     session = require_role(request, Role.OPERATOR, Role.ADMIN)
-    _check_origin(request)
+    check_origin(request)
     hub = request.app[ALERTS_KEY]
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    peer = _Peer(ws, "operator", session.account.username)
+    peer = Peer(ws, "operator", session.account.username)
     hub._operators[peer] = session.account.display_name
     peer.send({"type": "alerts", "items": hub._items()})
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
-            parsed = _parse(peer, msg.data)
+            parsed = parse_message(peer, msg.data)
             if parsed is not None:
                 hub._operator(peer, parsed[0], parsed[1], msg.data)
     finally:
@@ -611,12 +609,12 @@ async def _station_call_ws(request: web.Request) -> web.StreamResponse:
     hub = request.app[ALERTS_KEY]
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    peer = _Peer(ws, "station", station_id)
+    peer = Peer(ws, "station", station_id)
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
-            parsed = _parse(peer, msg.data)
+            parsed = parse_message(peer, msg.data)
             if parsed is None:
                 continue
             kind, data = parsed

@@ -28,7 +28,7 @@ from aiohttp import web
 from video.portal.accounts import Role
 from video.portal.auth import SESSION_KEY, Session, require_role
 
-__all__ = ["CONSOLE_DIR", "content_security_policy", "setup_console"]
+__all__ = ["CONSOLE_DIR", "content_security_policy", "secure_headers", "setup_console"]
 
 CONSOLE_DIR = Path(__file__).with_name("console")
 """Where the console's files are."""
@@ -86,7 +86,8 @@ def content_security_policy(host: str) -> str:
     )
 
 
-def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The console pages' headers: the strict CSP, no sniffing, no referrer, no framing."""
     response.headers["Content-Security-Policy"] = content_security_policy(request.host)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -128,7 +129,7 @@ def _file_response(request: web.Request, name: str, *, status: int = 200) -> web
     body, kind = request.app[_FILES_KEY][name]
     response = web.Response(body=body, status=status, content_type=kind, charset="utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    _secure_headers(request, response)
+    secure_headers(request, response)
     return response
 
 
@@ -144,7 +145,7 @@ async def _index(request: web.Request) -> web.StreamResponse:
             charset="utf-8",
         )
         response.headers["Cache-Control"] = "no-store"
-        _secure_headers(request, response)
+        secure_headers(request, response)
         return response
     response = _file_response(request, "index.html")
     response.headers["Cache-Control"] = "no-store"
@@ -171,7 +172,7 @@ async def _me(request: web.Request) -> web.StreamResponse:
         dumps=_dumps,
     )
     response.headers["Cache-Control"] = "no-store"
-    _secure_headers(request, response)
+    secure_headers(request, response)
     return response
 
 

@@ -70,9 +70,12 @@ from video.portal.consults import (
 __all__ = [
     "HUB_KEY",
     "RELAYED_TYPES",
+    "Peer",
     "SignallingHub",
+    "check_origin",
     "doctor_ws",
     "normalise_ice_servers",
+    "parse_message",
     "station_ws",
 ]
 
@@ -87,7 +90,7 @@ _HEARTBEAT = 20.0
 _VISIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")
 
 
-class _Peer:
+class Peer:
     """One WebSocket with an ordered outgoing queue and its writer task."""
 
     def __init__(self, ws: web.WebSocketResponse, kind: str, ident: str) -> None:
@@ -138,8 +141,8 @@ class _Peer:
 
 @dataclass(slots=True)
 class _Call:
-    station: _Peer
-    doctor: _Peer
+    station: Peer
+    doctor: Peer
 
 
 @dataclass(slots=True)
@@ -154,11 +157,11 @@ class SignallingHub:
 
     queue: ConsultQueue
     ice_servers: list[dict[str, object]] = field(default_factory=list)
-    _doctors: set[_Peer] = field(default_factory=set)
-    _waiting: dict[str, _Peer] = field(default_factory=dict)
+    _doctors: set[Peer] = field(default_factory=set)
+    _waiting: dict[str, Peer] = field(default_factory=dict)
     _calls: dict[str, _Call] = field(default_factory=dict)
     _last_queued: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _accounts: dict[_Peer, Account] = field(default_factory=dict)
+    _accounts: dict[Peer, Account] = field(default_factory=dict)
 
     @property
     def doctors_online(self) -> int:
@@ -213,7 +216,7 @@ class SignallingHub:
 
     # Stations
 
-    def _station_request(self, peer: _Peer, data: dict[str, object]) -> None:
+    def _station_request(self, peer: Peer, data: dict[str, object]) -> None:
         if peer.consult_id is not None:
             peer.send({"type": "error", "error": "busy", "message": "a consult is already open"})
             return
@@ -236,7 +239,7 @@ class SignallingHub:
         _log.info("signalling: station %s asks for a doctor", peer.ident)
         self._changed()
 
-    def _station_gone(self, peer: _Peer, reason: str) -> None:
+    def _station_gone(self, peer: Peer, reason: str) -> None:
         """The station cancelled or closed: drop its request or end its call."""
         consult_id = peer.consult_id
         if consult_id is None:
@@ -253,13 +256,13 @@ class SignallingHub:
 
     # Doctors
 
-    def _doctor_joined(self, peer: _Peer, account: Account) -> None:
+    def _doctor_joined(self, peer: Peer, account: Account) -> None:
         self._doctors.add(peer)
         self._accounts[peer] = account
         peer.send(self._queue_message())
         self._update_stations()  # the wait estimates depend on how many doctors are online
 
-    def _doctor_accept(self, peer: _Peer, data: dict[str, object]) -> None:
+    def _doctor_accept(self, peer: Peer, data: dict[str, object]) -> None:
         consult_id = data.get("consult")
         if not isinstance(consult_id, str):
             peer.send({"type": "error", "error": "consult", "message": "consult id missing"})
@@ -301,7 +304,7 @@ class SignallingHub:
         )
         self._changed()
 
-    def _doctor_gone(self, peer: _Peer) -> None:
+    def _doctor_gone(self, peer: Peer) -> None:
         self._doctors.discard(peer)
         self._accounts.pop(peer, None)
         if peer.consult_id is not None:
@@ -310,7 +313,7 @@ class SignallingHub:
 
     # Calls
 
-    def _relay(self, peer: _Peer, kind: str, text: str) -> None:
+    def _relay(self, peer: Peer, kind: str, text: str) -> None:
         consult_id = peer.consult_id
         call = self._calls.get(consult_id) if consult_id is not None else None
         if consult_id is None or call is None:
@@ -339,7 +342,7 @@ class SignallingHub:
 HUB_KEY = web.AppKey("portal_signalling", SignallingHub)
 
 
-def _parse(peer: _Peer, text: str) -> tuple[str, dict[str, object]] | None:
+def parse_message(peer: Peer, text: str) -> tuple[str, dict[str, object]] | None:
     try:
         data = json.loads(text)
     except ValueError:
@@ -351,12 +354,10 @@ def _parse(peer: _Peer, text: str) -> tuple[str, dict[str, object]] | None:
     return data["type"], data
 
 
-async def _serve(
-    request: web.Request, kind: str, ident: str
-) -> tuple[web.WebSocketResponse, _Peer]:
+async def _serve(request: web.Request, kind: str, ident: str) -> tuple[web.WebSocketResponse, Peer]:
     ws = web.WebSocketResponse(heartbeat=_HEARTBEAT, max_msg_size=_MAX_MESSAGE)
     await ws.prepare(request)
-    return ws, _Peer(ws, kind, ident)
+    return ws, Peer(ws, kind, ident)
 
 
 async def station_ws(request: web.Request) -> web.StreamResponse:
@@ -369,7 +370,7 @@ async def station_ws(request: web.Request) -> web.StreamResponse:
             if msg.type is not WSMsgType.TEXT:
                 peer.send({"type": "error", "error": "type", "message": "text frames only"})
                 continue
-            parsed = _parse(peer, msg.data)
+            parsed = parse_message(peer, msg.data)
             if parsed is None:
                 continue
             kind, data = parsed
@@ -387,7 +388,7 @@ async def station_ws(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _check_origin(request: web.Request) -> None:
+def check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin", "")
     parts = urlsplit(origin)
     if parts.scheme not in {"http", "https"} or parts.netloc.lower() != request.host.lower():
@@ -397,7 +398,7 @@ def _check_origin(request: web.Request) -> None:
 async def doctor_ws(request: web.Request) -> web.StreamResponse:
     """``GET /ws/doctor``: a doctor's signalling socket."""
     session = require_role(request, Role.DOCTOR)
-    _check_origin(request)
+    check_origin(request)
     hub = request.app[HUB_KEY]
     ws, peer = await _serve(request, "doctor", session.account.username)
     hub._doctor_joined(peer, session.account)
@@ -406,7 +407,7 @@ async def doctor_ws(request: web.Request) -> web.StreamResponse:
             if msg.type is not WSMsgType.TEXT:
                 peer.send({"type": "error", "error": "type", "message": "text frames only"})
                 continue
-            parsed = _parse(peer, msg.data)
+            parsed = parse_message(peer, msg.data)
             if parsed is None:
                 continue
             kind, data = parsed
