@@ -31,7 +31,7 @@ pytest: deps
 	$(BIN)/pytest
 
 # Every benchmark prints a table; the slow ones (rppg, bp) take a few minutes each.
-BENCHMARKS := serial_decode event_latency ble ecg_peaks ppg_rate spo2 bp respiration rppg fhir_delivery teleconsult
+BENCHMARKS := serial_decode event_latency ble ecg_peaks ppg_rate spo2 bp respiration rppg fhir_delivery teleconsult guide_search
 
 bench: deps
 	$(BIN)/python -m pip install --quiet --group bench
