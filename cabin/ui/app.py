@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -36,11 +37,24 @@ from hardware.camera import Camera, OpenCvCamera, SimulatedCamera
 from hardware.hub import DeviceHub
 from services.registry import ServiceContext, load_modules
 
-__all__ = ["display_available", "open_camera", "run_kiosk", "save_screen"]
+__all__ = ["display_available", "kiosk_loop", "open_camera", "run_kiosk", "save_screen"]
 
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1280, 800)  # the cabin's panel, and the size the screenshots are made at
+
+
+def kiosk_loop(app: QApplication | None = None) -> qasync.QEventLoop:
+    """The kiosk's event loop: qasync's, with a plain thread pool as its default executor.
+
+    qasync's own executor waits for its QThreads while holding the GIL when the loop
+    closes; a worker still inside a frame conversion or a VP8 encode (both run through
+    ``run_in_executor``) then never gets the GIL back and the process hangs. A
+    :class:`~concurrent.futures.ThreadPoolExecutor` joins its threads the Python way.
+    """
+    loop = qasync.QEventLoop(app)
+    loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="kiosk-worker"))
+    return loop
 
 
 def display_available() -> bool:
@@ -98,7 +112,7 @@ def run_kiosk(
     previous_hook = sys.excepthook
     sys.excepthook = _log_uncaught  # PyQt6 aborts on an exception in a slot otherwise
     try:
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        with asyncio.Runner(loop_factory=lambda: kiosk_loop(app)) as runner:
             return runner.run(_serve(app, config, fullscreen, seconds, screenshot, alongside))
     finally:
         sys.excepthook = previous_hook

@@ -19,8 +19,9 @@ import aiohttp
 import cv2
 import numpy as np
 import pytest
-import qasync
 from PyQt6.QtGui import QImage
+
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
@@ -50,7 +51,7 @@ def run(qapp):
     apply_theme(qapp)
 
     def runner(coro) -> None:
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
             loop.run(coro)
 
     return runner

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-import qasync
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
@@ -43,7 +43,7 @@ def run_kiosk(qapp, qtbot, tmp_path, body):
                 await kiosk.aclose()
                 await hub.close()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
         loop.run(main())
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-import qasync
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
+
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
@@ -69,7 +70,7 @@ def run(qapp):
     apply_theme(qapp)
 
     def runner(coro) -> None:
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
             loop.run(coro)
 
     return runner

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import qasync
+
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
@@ -66,7 +67,7 @@ def run_kiosk(qapp, qtbot, tmp_path, catalogue, body):
                 await kiosk.aclose()
                 await hub.close()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
         loop.run(main())
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import qasync
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
@@ -77,7 +77,7 @@ def run_kiosk(qapp, qtbot, tmp_path, body):
                 await hub.close()
                 await bhxh.stop()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
         loop.run(main())
 
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import aiohttp
-import qasync
+
+from cabin.ui.app import kiosk_loop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import CARD_2, SIZE, Station
@@ -57,7 +58,7 @@ def run_kiosk(qapp, qtbot, tmp_path, body, *, camera=True):
                 await hub.close()
                 await police.stop()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
         loop.run(main())
 
 

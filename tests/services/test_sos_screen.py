@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import qasync
 from PyQt6.QtCore import Qt
 from test_sos_client import STATION, Portal
 
@@ -23,6 +22,7 @@ from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.i18n import tr
 from cabin.store import Store, generate_key
+from cabin.ui.app import kiosk_loop
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.sos import HOLD_SECONDS, SosScreen
 from cabin.ui.theme import apply_theme
@@ -40,7 +40,7 @@ def run(qapp):
     apply_theme(qapp)
 
     def runner(coro):
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
             loop.run(coro)
 
     return runner

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from kiosk_helpers import HOSPITAL, SIZE, Station
 
 from cabin.card_camera import CardCamera
 from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.store import Store, generate_key
+from cabin.ui.app import kiosk_loop
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
 from cabin.visit import DEFAULT_TIMER, IdleTimer
@@ -44,7 +44,7 @@ def run(qapp) -> Callable[[Coroutine[Any, Any, None]], None]:
     apply_theme(qapp)
 
     def runner(coro: Coroutine[Any, Any, None]) -> None:
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as loop:
+        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
             loop.run(coro)
 
     return runner
