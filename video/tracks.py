@@ -149,12 +149,11 @@ class CameraTrack(VideoStreamTrack):
             raise MediaStreamError
         at = await self._pacer.next()
         size = (self.width, self.height)
-        image = await asyncio.to_thread(self._grab, at, size)
-        if image is None:
+        frame = await asyncio.to_thread(self._frame, at, size)
+        if frame is None:
             logger.warning("camera %s stopped giving frames", self._device)
             self.stop()
             raise MediaStreamError
-        frame = VideoFrame.from_ndarray(image, format="bgr24")
         frame.pts = round(at * VIDEO_CLOCK_RATE)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
         return frame
@@ -173,6 +172,19 @@ class CameraTrack(VideoStreamTrack):
         if fps != self.fps:
             self._pacer.set_rate(fps)
         self.width, self.height, self.fps = width, height, fps
+
+    def _frame(self, at: float, size: tuple[int, int]) -> VideoFrame | None:
+        """The next picture as the encoder wants it (yuv420p), in this worker thread.
+
+        Converting here, with one swscale thread, spares aiortc's encoder its own
+        conversion: two automatic-threaded swscale conversions running at once in
+        two threads (this one and the kiosk's picture of the doctor) were seen to
+        hang for good on a 2-core machine.
+        """
+        image = self._grab(at, size)
+        if image is None:
+            return None
+        return VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p", threads=1)
 
     def _grab(self, at: float, size: tuple[int, int]) -> NDArray[np.uint8] | None:
         with self._lock:

@@ -51,7 +51,8 @@ def frame_image(frame: VideoFrame, width: int, height: int, *, mirror: bool = Fa
 
     ``mirror``: flipped left to right, as people expect to see themselves.
     """
-    rgb = frame.to_ndarray(format="rgb24")
+    # One swscale thread: see video.tracks.CameraTrack._frame for the hang it avoids.
+    rgb = frame.reformat(format="rgb24", threads=1).to_ndarray()
     if mirror:
         rgb = rgb[:, ::-1]
     h, w = int(rgb.shape[0]), int(rgb.shape[1])
