@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 
-import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -27,12 +26,6 @@ PASSWORD = "nắng-chiều-Huế-2025"  # noqa: S105 (invented, for tests)
 SUMMARY = {"age": 68, "sex": "male", "values": {"bp_sys": 158, "hr": 88}, "flags": ["bp_high"]}
 STATION = "tram-phuong-7"
 TIMEOUT = 10.0
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 @pytest.fixture

@@ -11,20 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 
-import aioice.ice
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from browser import (
-    CHROMIUM,
-    FLAGS,
     PASSWORD,
     Cabin,
     console_ready,
     ecg_chunk,
     login,
-    playwright_or_skip,
     pleth_chunk,
     portal_app,
     state,
@@ -54,21 +50,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 STATION = "tram-phuong-7"
 TIMEOUT = 15.0
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser():
-    api = playwright_or_skip()
-    async with api.async_playwright() as driver:
-        chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only for the cabin (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -22,15 +22,12 @@ from aiohttp.test_utils import TestServer
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from browser import (
-    CHROMIUM,
     DOCTORS,
-    FLAGS,
     SUMMARY,
     Cabin,
     console_ready,
     ecg_chunk,
     login,
-    playwright_or_skip,
     portal_app,
     state,
     until,
@@ -49,21 +46,6 @@ from video import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 STATIONS = ("tram-phuong-7", "tram-phuong-9")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser():
-    api = playwright_or_skip()
-    async with api.async_playwright() as driver:
-        chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only for the cabins."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -213,6 +195,10 @@ async def test_a_new_offer_mid_call_replaces_the_connection(browser, portal, loo
             await wait_state(page, "s.values.spo2 === 98")
             before = (await state(page))["framesDecoded"]
             await wait_state(page, f"s.framesDecoded > {before} && s.audioPacketsReceived >= 10")
+            after = await state(page)
+            assert after["connections"] == 2  # the second connection replaced the first
+            assert after["call"] == "connected"
+            assert after["values"]["spo2"] == 98
         finally:
             await ws.close()
             for task in tasks:

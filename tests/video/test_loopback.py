@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import time
 
-import aioice.ice
 import pytest
 from aiortc import (
     MediaStreamTrack,
@@ -17,22 +16,6 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamError
 
 from video import CameraTrack, MicrophoneTrack, decode_timestamp
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """Make ICE gather host candidates on 127.0.0.1 only.
-
-    aioice's ``get_host_addresses`` lists every interface address *except*
-    127.0.0.1 (a real peer could never reach it), so two peers on a machine
-    whose only interface is ``lo`` (CI containers, a closed network) get no
-    candidate pair at all. Replacing that one function for the test's duration
-    is enough: both peers then offer exactly one host candidate each,
-    127.0.0.1:<port>, and connect over loopback. ``iceServers=[]`` (in
-    :func:`_config`) keeps aiortc from adding its default public STUN server,
-    which would only time out here.
-    """
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 def _config():

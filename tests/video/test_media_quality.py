@@ -223,12 +223,6 @@ def test_remb_floor_while_loss_free_and_the_estimate_when_lossy():
 # Two aiortc peers over 127.0.0.1
 
 
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-
-
 async def _connect(cabin, doctor):
     await cabin.setLocalDescription(await cabin.createOffer())
     await doctor.setRemoteDescription(cabin.localDescription)

@@ -15,13 +15,12 @@ import contextlib
 import os
 from pathlib import Path
 
-import aioice.ice
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import MediaStreamError
-from browser import CHROMIUM, FLAGS, login, playwright_or_skip, portal_app, until
+from browser import login, portal_app, until
 
 from services.sos import AlertPhase, AlertStatus, CallState, SosStation
 from video import CameraTrack, MicrophoneTrack
@@ -31,21 +30,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 STATION = "tram-phuong-7"
 TIMEOUT = 20.0
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser():
-    api = playwright_or_skip()
-    async with api.async_playwright() as driver:
-        chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only for the station (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -7,18 +7,11 @@ import logging
 import sys
 import time
 
-import aioice.ice
 import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
 from video import MicrophoneTrack, Speaker
-
-
-@pytest.fixture
-def loopback_ice(monkeypatch):
-    """ICE on 127.0.0.1 only (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 def _config():
