@@ -21,8 +21,6 @@ import numpy as np
 import pytest
 from PyQt6.QtGui import QImage
 
-from cabin.ui.app import kiosk_loop
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
 
@@ -30,7 +28,6 @@ from cabin.config import ProviderConfig, Secret
 from cabin.controller import Controller
 from cabin.store import Store, generate_key
 from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
 from cabin.voice import Voice, VoiceSettings
 from hardware.hub import DeviceHub
 from services import bills
@@ -44,17 +41,6 @@ from services.vietqr import VietQR, decode
 
 BANK_KEY = "bank-secret"
 BILLERS_KEY = "billers-key"
-
-
-@pytest.fixture
-def run(qapp):
-    apply_theme(qapp)
-
-    def runner(coro) -> None:
-        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-            loop.run(coro)
-
-    return runner
 
 
 class Town:

@@ -21,8 +21,6 @@ import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
-from cabin.ui.app import kiosk_loop
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
 
@@ -30,7 +28,6 @@ from cabin.config import ProviderConfig, Secret
 from cabin.controller import Controller
 from cabin.store import Store, generate_key
 from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
 from cabin.voice import Voice, VoiceSettings
 from hardware.hub import DeviceHub
 from services import dossier, progress
@@ -63,17 +60,6 @@ class Portal:
             http.request(method, self.running.base_url + path, json=body) as reply,
         ):
             return reply.status, await reply.json()
-
-
-@pytest.fixture
-def run(qapp):
-    apply_theme(qapp)
-
-    def runner(coro) -> None:
-        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-            loop.run(coro)
-
-    return runner
 
 
 @pytest.fixture

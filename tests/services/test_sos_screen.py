@@ -14,7 +14,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import pytest
 from PyQt6.QtCore import Qt
 from test_sos_client import STATION, Portal
 
@@ -22,10 +21,8 @@ from cabin.consult import ConsultSettings
 from cabin.controller import Controller
 from cabin.i18n import tr
 from cabin.store import Store, generate_key
-from cabin.ui.app import kiosk_loop
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.sos import HOLD_SECONDS, SosScreen
-from cabin.ui.theme import apply_theme
 from cabin.voice import Voice, VoiceSettings
 from hardware.hub import DeviceHub
 from services.sos import AlertPhase, CallState
@@ -33,17 +30,6 @@ from video.portal.alerts import ALERTS_KEY
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cabin" / "ui"))
 from kiosk_helpers import SIZE, Station
-
-
-@pytest.fixture
-def run(qapp):
-    apply_theme(qapp)
-
-    def runner(coro):
-        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-            loop.run(coro)
-
-    return runner
 
 
 async def open_kiosk(qtbot, tmp_path: Path, portal: Portal, store: Store):
