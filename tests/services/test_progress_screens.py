@@ -5,7 +5,7 @@ in words with what to do next and the history, and every dossier of a scanned ca
 from __future__ import annotations
 
 from PyQt6.QtTest import QTest
-from test_dossier_screens import CARD, kiosk_on, run  # noqa: F401 - the shared fixtures
+from test_dossier_screens import CARD, kiosk_on  # noqa: F401 - the shared fixtures
 
 from services.docscan import SimulatedPageCamera
 from services.dossier.client import DvcClient
