@@ -32,7 +32,7 @@ def cabin(tmp_path, *args, timeout=60):
 
 
 def test_run_shows_live_readings_from_the_four_devices(tmp_path):
-    done = cabin(tmp_path, "run", "--seconds", "6")
+    done = cabin(tmp_path, "run", "--seconds", "10")  # the last 5 s window is past start-up
     assert done.returncode == 0, done.stderr
     last_table = done.stdout[done.stdout.rindex("device") :]
     for device, fs in FS.items():
