@@ -12,6 +12,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime
 
+import aioice.ice
 import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamError
@@ -169,6 +170,46 @@ class Cabin:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.camera.stop()
         self.microphone.stop()
+
+
+class NetworkCut:
+    """Drops every datagram the cabin's ICE sockets send or receive while ``active``.
+
+    The seam is aioice's ``StunProtocol``, the lowest one under aiortc.
+    """
+
+    def __init__(self, monkeypatch):
+        self.active = False
+        self.dropped = 0
+        protocol = aioice.ice.StunProtocol
+        received, send_data, send_stun = (
+            protocol.datagram_received,
+            protocol.send_data,
+            protocol.send_stun,
+        )
+        cut = self
+
+        def datagram_received(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            received(self, data, addr)
+
+        async def send_data_cut(self, data, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            await send_data(self, data, addr)
+
+        def send_stun_cut(self, message, addr):
+            if cut.active:
+                cut.dropped += 1
+                return
+            send_stun(self, message, addr)
+
+        monkeypatch.setattr(protocol, "datagram_received", datagram_received)
+        monkeypatch.setattr(protocol, "send_data", send_data_cut)
+        monkeypatch.setattr(protocol, "send_stun", send_stun_cut)
 
 
 def ecg_chunk(seconds=6.0, *, seq=0, fs=500.0, rate=72.0):

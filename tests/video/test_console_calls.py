@@ -13,7 +13,6 @@ import contextlib
 import json
 import time
 
-import aioice.ice
 import numpy as np
 import pytest
 import pytest_asyncio
@@ -25,6 +24,7 @@ from browser import (
     DOCTORS,
     SUMMARY,
     Cabin,
+    NetworkCut,
     console_ready,
     ecg_chunk,
     login,
@@ -209,46 +209,6 @@ async def test_a_new_offer_mid_call_replaces_the_connection(browser, portal, loo
             for track in (camera, microphone, camera2, microphone2):
                 track.stop()
             await context.close()
-
-
-class NetworkCut:
-    """Drops every datagram the cabin's ICE sockets send or receive while ``active``.
-
-    The same seam as test_media_quality's cut: aioice's ``StunProtocol``, under aiortc.
-    """
-
-    def __init__(self, monkeypatch):
-        self.active = False
-        self.dropped = 0
-        protocol = aioice.ice.StunProtocol
-        received, send_data, send_stun = (
-            protocol.datagram_received,
-            protocol.send_data,
-            protocol.send_stun,
-        )
-        cut = self
-
-        def datagram_received(self, data, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            received(self, data, addr)
-
-        async def send_data_cut(self, data, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            await send_data(self, data, addr)
-
-        def send_stun_cut(self, message, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            send_stun(self, message, addr)
-
-        monkeypatch.setattr(protocol, "datagram_received", datagram_received)
-        monkeypatch.setattr(protocol, "send_data", send_data_cut)
-        monkeypatch.setattr(protocol, "send_stun", send_stun_cut)
 
 
 async def frames_resume(page, cabin, since, timeout=12.0):

@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fractions
-import shutil
 import time
 from pathlib import Path
 
-import aioice.ice
 import av
 import pytest
 from aiohttp import web
@@ -28,6 +26,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtp import RtpPacket
 from argon2 import PasswordHasher
+from browser import CHROMIUM, FLAGS, NetworkCut, playwright_or_skip
 
 from video import (
     CabinPeer,
@@ -43,18 +42,6 @@ from video.adapt import LADDER, ladder_for
 from video.portal import AUTH_KEY, SESSION_COOKIE, AccountStore
 from video.portal.app import create_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
 PAGE = Path(__file__).with_name("media_doctor.html").read_text(encoding="utf-8")
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SUMMARY = {"age": 71, "sex": "female", "values": {"hr": 76}, "flags": []}
@@ -328,11 +315,7 @@ async def portal(tmp_path):
 
 @pytest.fixture
 async def chromium():
-    playwright_api = pytest.importorskip(
-        "playwright.async_api", reason="playwright is not installed"
-    )
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make deps installs it)")
+    playwright_api = playwright_or_skip()
     async with playwright_api.async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -432,43 +415,6 @@ async def test_the_doctors_camera_reaches_the_cabin_at_640x480(portal, chromium,
         assert after["decoded"] > 0  # the cabin's camera reaches the doctor too
     finally:
         await call.close()
-
-
-class NetworkCut:
-    """Drops every datagram the cabin's ICE sockets send or receive while ``active``."""
-
-    def __init__(self, monkeypatch):
-        self.active = False
-        self.dropped = 0
-        protocol = aioice.ice.StunProtocol
-        received, send_data, send_stun = (
-            protocol.datagram_received,
-            protocol.send_data,
-            protocol.send_stun,
-        )
-        cut = self
-
-        def datagram_received(self, data, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            received(self, data, addr)
-
-        async def send_data_cut(self, data, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            await send_data(self, data, addr)
-
-        def send_stun_cut(self, message, addr):
-            if cut.active:
-                cut.dropped += 1
-                return
-            send_stun(self, message, addr)
-
-        monkeypatch.setattr(protocol, "datagram_received", datagram_received)
-        monkeypatch.setattr(protocol, "send_data", send_data_cut)
-        monkeypatch.setattr(protocol, "send_stun", send_stun_cut)
 
 
 async def _resumed(call, since, timeout=6.0):
