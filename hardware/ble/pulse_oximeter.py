@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Self
+from typing import ClassVar, Self, TypeVar
 
 from hardware.ble._codec import (
     Reader,
@@ -139,14 +139,52 @@ def _read_pair(r: Reader, what: str) -> SpO2PR:
     return SpO2PR(r.sfloat(f"{what} SpO2"), r.sfloat(f"{what} pulse rate"))
 
 
-def _check_status(
+# The fields both measurements end with, announced by flags of the same names.
+_Status = tuple[PlxMeasurementStatus | None, PlxDeviceStatus | None, Decimal | None]
+_Flags = TypeVar("_Flags", PlxSpotCheckFlags, PlxContinuousFlags)
+
+
+def _check(
+    spo2: Decimal | None,
+    pulse_rate: Decimal | None,
     status: PlxMeasurementStatus | None,
     device: PlxDeviceStatus | None,
     pai: Decimal | None,
 ) -> None:
+    check_sfloat("SpO2", spo2)
+    check_sfloat("pulse rate", pulse_rate)
     check_range("measurement status", status, 0, 0xFFFF)
     check_range("device and sensor status", device, 0, 0xFFFFFF)
     check_sfloat("pulse amplitude index", pai)
+
+
+def _read_status(r: Reader, flags: _Flags) -> _Status:
+    """Measurement status, device and sensor status, pulse amplitude index, as ``flags`` say."""
+    kind = type(flags)
+    status = device = pai = None
+    if flags & kind.MEASUREMENT_STATUS:
+        status = PlxMeasurementStatus(r.u16("measurement status"))
+    if flags & kind.DEVICE_AND_SENSOR_STATUS:
+        device = PlxDeviceStatus(r.u24("device and sensor status"))
+    if flags & kind.PULSE_AMPLITUDE_INDEX:
+        pai = r.sfloat("pulse amplitude index")
+    return status, device, pai
+
+
+def _write_status(flags: _Flags, body: bytes, fields: _Status) -> bytes:
+    """The whole value: the flags byte (with the bits of the fields sent), ``body``, the fields."""
+    status, device, pai = fields
+    kind = type(flags)
+    if status is not None:
+        flags |= kind.MEASUREMENT_STATUS
+        body += u16(status)
+    if device is not None:
+        flags |= kind.DEVICE_AND_SENSOR_STATUS
+        body += u24(device)
+    if pai is not None:
+        flags |= kind.PULSE_AMPLITUDE_INDEX
+        body += sfloat(pai)
+    return u8(flags) + body
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,45 +217,33 @@ class PlxSpotCheckMeasurement:
     device_clock_not_set: bool = False
 
     def __post_init__(self) -> None:
-        check_sfloat("SpO2", self.spo2)
-        check_sfloat("pulse rate", self.pulse_rate)
-        _check_status(self.measurement_status, self.device_status, self.pulse_amplitude_index)
+        _check(self.spo2, self.pulse_rate, *self._status)
+
+    @property
+    def _status(self) -> _Status:
+        return self.measurement_status, self.device_status, self.pulse_amplitude_index
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
         flags = PlxSpotCheckFlags(r.u8("flags") & 0x1F)
         spo2, pulse_rate = r.sfloat("SpO2"), r.sfloat("pulse rate")
-        time_stamp = status = device = pai = None
+        time_stamp = None
         if flags & PlxSpotCheckFlags.TIME_STAMP:
             time_stamp = r.field("time stamp", DateTime.SIZE, DateTime.unpack)
-        if flags & PlxSpotCheckFlags.MEASUREMENT_STATUS:
-            status = PlxMeasurementStatus(r.u16("measurement status"))
-        if flags & PlxSpotCheckFlags.DEVICE_AND_SENSOR_STATUS:
-            device = PlxDeviceStatus(r.u24("device and sensor status"))
-        if flags & PlxSpotCheckFlags.PULSE_AMPLITUDE_INDEX:
-            pai = r.sfloat("pulse amplitude index")
+        status, device, pai = _read_status(r, flags)
         clock_not_set = bool(flags & PlxSpotCheckFlags.DEVICE_CLOCK_NOT_SET)
         return r.build(cls, spo2, pulse_rate, time_stamp, status, device, pai, clock_not_set)
 
     def __bytes__(self) -> bytes:
         flags = PlxSpotCheckFlags(0)
-        tail = b""
+        body = sfloat(self.spo2) + sfloat(self.pulse_rate)
         if self.time_stamp is not None:
             flags |= PlxSpotCheckFlags.TIME_STAMP
-            tail += bytes(self.time_stamp)
-        if self.measurement_status is not None:
-            flags |= PlxSpotCheckFlags.MEASUREMENT_STATUS
-            tail += u16(self.measurement_status)
-        if self.device_status is not None:
-            flags |= PlxSpotCheckFlags.DEVICE_AND_SENSOR_STATUS
-            tail += u24(self.device_status)
-        if self.pulse_amplitude_index is not None:
-            flags |= PlxSpotCheckFlags.PULSE_AMPLITUDE_INDEX
-            tail += sfloat(self.pulse_amplitude_index)
+            body += bytes(self.time_stamp)
         if self.device_clock_not_set:
             flags |= PlxSpotCheckFlags.DEVICE_CLOCK_NOT_SET
-        return u8(flags) + sfloat(self.spo2) + sfloat(self.pulse_rate) + tail
+        return _write_status(flags, body, self._status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,47 +275,35 @@ class PlxContinuousMeasurement:
     pulse_amplitude_index: Decimal | None = None
 
     def __post_init__(self) -> None:
-        check_sfloat("SpO2", self.spo2)
-        check_sfloat("pulse rate", self.pulse_rate)
-        _check_status(self.measurement_status, self.device_status, self.pulse_amplitude_index)
+        _check(self.spo2, self.pulse_rate, *self._status)
+
+    @property
+    def _status(self) -> _Status:
+        return self.measurement_status, self.device_status, self.pulse_amplitude_index
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
         flags = PlxContinuousFlags(r.u8("flags") & 0x1F)
         spo2, pulse_rate = r.sfloat("SpO2"), r.sfloat("pulse rate")
-        fast = slow = status = device = pai = None
+        fast = slow = None
         if flags & PlxContinuousFlags.FAST:
             fast = _read_pair(r, "fast")
         if flags & PlxContinuousFlags.SLOW:
             slow = _read_pair(r, "slow")
-        if flags & PlxContinuousFlags.MEASUREMENT_STATUS:
-            status = PlxMeasurementStatus(r.u16("measurement status"))
-        if flags & PlxContinuousFlags.DEVICE_AND_SENSOR_STATUS:
-            device = PlxDeviceStatus(r.u24("device and sensor status"))
-        if flags & PlxContinuousFlags.PULSE_AMPLITUDE_INDEX:
-            pai = r.sfloat("pulse amplitude index")
+        status, device, pai = _read_status(r, flags)
         return r.build(cls, spo2, pulse_rate, fast, slow, status, device, pai)
 
     def __bytes__(self) -> bytes:
         flags = PlxContinuousFlags(0)
-        tail = b""
+        body = sfloat(self.spo2) + sfloat(self.pulse_rate)
         if self.fast is not None:
             flags |= PlxContinuousFlags.FAST
-            tail += bytes(self.fast)
+            body += bytes(self.fast)
         if self.slow is not None:
             flags |= PlxContinuousFlags.SLOW
-            tail += bytes(self.slow)
-        if self.measurement_status is not None:
-            flags |= PlxContinuousFlags.MEASUREMENT_STATUS
-            tail += u16(self.measurement_status)
-        if self.device_status is not None:
-            flags |= PlxContinuousFlags.DEVICE_AND_SENSOR_STATUS
-            tail += u24(self.device_status)
-        if self.pulse_amplitude_index is not None:
-            flags |= PlxContinuousFlags.PULSE_AMPLITUDE_INDEX
-            tail += sfloat(self.pulse_amplitude_index)
-        return u8(flags) + sfloat(self.spo2) + sfloat(self.pulse_rate) + tail
+            body += bytes(self.slow)
+        return _write_status(flags, body, self._status)
 
 
 class PlxSupport(enum.IntFlag):
