@@ -26,8 +26,9 @@
 
 import { Call } from "./call.js";
 import { clock, lang, LANGUAGES, maybe, onLangChange, setLang, t, translate, valueName } from "./i18n.js";
+import { element, localMedia, openSocket, releaseMedia, sendJson, wireLogout } from "./page.js";
 import { judge, snapshot } from "./quality.js";
-import { element, flagBadges, readingText, renderRecord, renderValues, summaryValue } from "./record.js";
+import { flagBadges, readingText, renderRecord, renderValues, summaryValue } from "./record.js";
 import { WaveStrip } from "./waves.js";
 
 const NOTE_MAX = 4000;
@@ -215,37 +216,29 @@ function accept(consult, button) {
 // --- Signalling ----------------------------------------------------------------
 
 function signal(message) {
-  if (app.ws && app.ws.readyState === WebSocket.OPEN) app.ws.send(JSON.stringify(message));
+  sendJson(app.ws, message);
 }
 
 function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${scheme}//${location.host}/ws/doctor`);
+  const ws = openSocket("/ws/doctor", {
+    onOpen: () => {
+      app.link = "open";
+      app.retries = 0;
+      renderLink();
+    },
+    onMessage: onSignal,
+    onClose: () => {
+      if (app.ws !== ws) return;
+      app.link = "closed";
+      renderLink();
+      if (app.call) leaveCall("portal");
+      app.queue = [];
+      renderQueue();
+      app.retries += 1;
+      setTimeout(reconnect, Math.min(10_000, 500 * 2 ** Math.min(app.retries, 5)));
+    },
+  });
   app.ws = ws;
-  ws.addEventListener("open", () => {
-    app.link = "open";
-    app.retries = 0;
-    renderLink();
-  });
-  ws.addEventListener("message", (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (message && typeof message.type === "string") onSignal(message);
-  });
-  ws.addEventListener("close", () => {
-    if (app.ws !== ws) return;
-    app.link = "closed";
-    renderLink();
-    if (app.call) leaveCall("portal");
-    app.queue = [];
-    renderQueue();
-    app.retries += 1;
-    setTimeout(reconnect, Math.min(10_000, 500 * 2 ** Math.min(app.retries, 5)));
-  });
 }
 
 async function reconnect() {
@@ -308,20 +301,10 @@ function startCall(accepted) {
   app.call = call;
   app.ended = null;
   app.queue = []; // the portal sends the queue again when the call ends
-  call.media = navigator.mediaDevices
-    .getUserMedia({ video: { width: 640, height: 480 }, audio: true })
-    .then((stream) => {
-      if (app.call !== call) {
-        stream.getTracks().forEach((track) => track.stop());
-        return null;
-      }
-      $("self").srcObject = stream;
-      return stream;
-    })
-    .catch(() => {
-      showNotice("media_failed");
-      return null;
-    });
+  call.media = localMedia($("self"), () => app.call === call).catch(() => {
+    showNotice("media_failed");
+    return null;
+  });
   call.rtc = new Call({
     iceServers: Array.isArray(accepted.ice_servers) ? accepted.ice_servers : [],
     localMedia: call.media,
@@ -347,9 +330,7 @@ function leaveCall(by) {
   app.ended = by;
   clearInterval(call.statsTimer);
   call.rtc.close();
-  call.media.then((stream) => stream && stream.getTracks().forEach((track) => track.stop()));
-  $("remote").srcObject = null;
-  $("self").srcObject = null;
+  releaseMedia(call.media, $("remote"), $("self"));
   $("call-view").hidden = true;
   $("queue-view").hidden = false;
   const key = by === "station" ? "ended_station" : by === "doctor" ? "ended_doctor" : "ended_other";
@@ -630,13 +611,7 @@ function wire() {
     strips.ecg.gapLabel = t("wave_gap");
     strips.pleth.gapLabel = t("wave_gap");
   });
-  $("logout").addEventListener("click", async () => {
-    const csrf = app.me ? app.me.csrf : "";
-    await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" }).catch(
-      () => null,
-    );
-    location.assign("/login");
-  });
+  wireLogout($("logout"), () => (app.me ? app.me.csrf : ""));
   $("end-call").addEventListener("click", endCall);
   $("mute").addEventListener("click", () => {
     const call = app.call;

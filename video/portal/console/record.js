@@ -5,13 +5,7 @@
 // nothing from the cabin is ever parsed as HTML.
 
 import { day, flagName, kindName, num, t, unitText, valueName } from "./i18n.js";
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+import { element } from "./page.js";
 
 /** "158 mmHg" for a number and a UCUM unit. */
 export function quantity(value, unit) {
@@ -110,4 +104,3 @@ export function renderValues(box, values, units) {
   }
 }
 
-export { element };

@@ -6,6 +6,7 @@
 // frame counters.
 
 import { Call } from "/console/call.js";
+import { element, localMedia, openSocket, releaseMedia, sendJson, wireLogout } from "/console/page.js";
 import { clock, onLangChange, setLang, t, translate, lang, waited } from "/operator/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -33,15 +34,8 @@ window.operatorStats = async () => {
   return result;
 };
 
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 function send(message) {
-  if (app.ws && app.ws.readyState === WebSocket.OPEN) app.ws.send(JSON.stringify(message));
+  sendJson(app.ws, message);
 }
 
 // --- rendering -------------------------------------------------------------------
@@ -146,17 +140,7 @@ function openCall(alert) {
 function startCall(accepted) {
   const call = app.call;
   if (!call || call.alert !== accepted.alert) return;
-  call.media = navigator.mediaDevices
-    .getUserMedia({ video: { width: 640, height: 480 }, audio: true })
-    .then((stream) => {
-      if (app.call !== call) {
-        stream.getTracks().forEach((track) => track.stop());
-        return null;
-      }
-      $("self").srcObject = stream;
-      return stream;
-    })
-    .catch(() => null);
+  call.media = localMedia($("self"), () => app.call === call).catch(() => null);
   call.rtc = new Call({
     iceServers: Array.isArray(accepted.ice_servers) ? accepted.ice_servers : [],
     localMedia: call.media,
@@ -181,9 +165,7 @@ function endCall(notify) {
   if (!call) return;
   if (notify) send({ type: "end" });
   if (call.rtc) call.rtc.close();
-  call.media?.then((stream) => stream && stream.getTracks().forEach((track) => track.stop()));
-  $("remote").srcObject = null;
-  $("self").srcObject = null;
+  releaseMedia(call.media, $("remote"), $("self"));
   app.call = null;
   render();
 }
@@ -222,29 +204,20 @@ function onMessage(data) {
 }
 
 function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${scheme}//${location.host}/ws/operator`);
-  app.ws = ws;
-  ws.addEventListener("open", () => {
-    app.link = "open";
-    app.retry = 500;
-    render();
-  });
-  ws.addEventListener("message", (event) => {
-    let data;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (data && typeof data.type === "string") onMessage(data);
-  });
-  ws.addEventListener("close", () => {
-    app.link = "lost";
-    endCall(false);
-    render();
-    setTimeout(connect, app.retry);
-    app.retry = Math.min(app.retry * 2, 8000);
+  app.ws = openSocket("/ws/operator", {
+    onOpen: () => {
+      app.link = "open";
+      app.retry = 500;
+      render();
+    },
+    onMessage,
+    onClose: () => {
+      app.link = "lost";
+      endCall(false);
+      render();
+      setTimeout(connect, app.retry);
+      app.retry = Math.min(app.retry * 2, 8000);
+    },
   });
 }
 
@@ -260,13 +233,7 @@ async function start() {
     // shown without a name
   }
   $("lang").addEventListener("click", () => setLang(lang() === "vi" ? "en" : "vi"));
-  $("logout").addEventListener("click", async () => {
-    const csrf = app.me ? app.me.csrf : "";
-    await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" }).catch(
-      () => null,
-    );
-    location.assign("/login");
-  });
+  wireLogout($("logout"), () => (app.me ? app.me.csrf : ""));
   $("hang-up").addEventListener("click", () => endCall(true));
   onLangChange(render);
   render();
