@@ -295,6 +295,8 @@ async def test_the_console_files_carry_types_and_a_strict_policy(portal):
         for name, kind in [
             ("console.js", "text/javascript"),
             ("waves.js", "text/javascript"),
+            ("page.js", "text/javascript"),
+            ("catalogue.js", "text/javascript"),
             ("i18n.js", "text/javascript"),
             ("console.css", "text/css"),
             ("index.html", "text/html"),

@@ -217,3 +217,21 @@ async def test_the_console_is_for_operators_and_their_socket_for_this_origin(por
             assert missing.status == 404
         with pytest.raises(Exception, match="401"):
             await http.ws_connect(f"{portal.base}/ws/operator", headers={"Origin": portal.base})
+
+
+async def test_the_operator_console_speaks_english_on_the_toggle(portal, context):
+    page = await context.new_page()
+    await login(page, portal.base, username="dd.minh")
+    await page.wait_for_function(
+        "() => window.operatorState && window.operatorState.link === 'open'",
+        timeout=TIMEOUT * 1000,
+    )
+    await page.click("#lang")
+    assert await page.inner_text("#logout") == "Log out"
+    assert await page.inner_text("#empty") == "No emergency calls."
+    assert await page.evaluate("() => document.documentElement.lang") == "en"
+    await page.reload()
+    await page.wait_for_selector("#logout")
+    assert await page.inner_text("#logout") == "Log out"  # remembered
+    await page.click("#lang")
+    assert await page.inner_text("#logout") == "Đăng xuất"

@@ -1,8 +1,7 @@
-// Every string the doctor sees, in Vietnamese (the default) and English.
-//
-// t(key, params) looks a string up in the current language ("{name}" placeholders
-// are filled from params); translate(root) fills every element marked
-// data-i18n="key" (its text) or data-i18n-label="key" (its aria-label and title).
+// Every string the doctor sees, in Vietnamese (the default) and English; the
+// lookups (t, translate, ...) are ./catalogue.js's.
+
+import { catalogue } from "./catalogue.js";
 
 const STRINGS = {
   vi: {
@@ -274,63 +273,7 @@ const STRINGS = {
 };
 
 export const LANGUAGES = Object.freeze(Object.keys(STRINGS));
-const STORAGE_KEY = "console.lang";
-let current = "vi";
-try {
-  const saved = window.localStorage.getItem(STORAGE_KEY);
-  if (saved && saved in STRINGS) current = saved;
-} catch {
-  // storage may be disabled; Vietnamese then
-}
-const listeners = new Set();
-
-export function lang() {
-  return current;
-}
-
-/** The string for key in the current language, "{name}" filled from params. */
-export function t(key, params = {}) {
-  const text = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
-}
-
-/** A translation if the catalogue has one, else null (for codes from the cabin). */
-export function maybe(key, params = {}) {
-  return key in STRINGS[current] ? t(key, params) : null;
-}
-
-/** Switch language, re-translate the document and tell the listeners. */
-export function setLang(next) {
-  if (!(next in STRINGS)) return;
-  current = next;
-  try {
-    window.localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // not remembered; fine
-  }
-  translate(document);
-  for (const listener of listeners) listener(next);
-}
-
-export function onLangChange(listener) {
-  listeners.add(listener);
-}
-
-/** Fill the data-i18n* elements under root and set <html lang>. */
-export function translate(root) {
-  document.documentElement.lang = current;
-  for (const el of root.querySelectorAll("[data-i18n]")) {
-    el.textContent = t(el.dataset.i18n);
-  }
-  for (const el of root.querySelectorAll("[data-i18n-label]")) {
-    const text = t(el.dataset.i18nLabel);
-    el.setAttribute("aria-label", text);
-    el.title = text;
-  }
-  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
-    el.placeholder = t(el.dataset.i18nPlaceholder);
-  }
-}
+export const { lang, t, maybe, setLang, onLangChange, translate } = catalogue(STRINGS, "console.lang");
 
 /** A UCUM unit as shown on screen. */
 export function unitText(unit) {
@@ -365,12 +308,12 @@ export function kindName(code) {
 export function num(value, digits = 1) {
   if (typeof value !== "number" || !Number.isFinite(value)) return "–";
   const rounded = Number.isInteger(value) ? value : Number(value.toFixed(digits));
-  return rounded.toLocaleString(current === "vi" ? "vi-VN" : "en-GB", { maximumFractionDigits: digits });
+  return rounded.toLocaleString(lang() === "vi" ? "vi-VN" : "en-GB", { maximumFractionDigits: digits });
 }
 
 /** Clock time HH:MM in Asia/Ho_Chi_Minh. */
 export function clock(date) {
-  return date.toLocaleTimeString(current === "vi" ? "vi-VN" : "en-GB", {
+  return date.toLocaleTimeString(lang() === "vi" ? "vi-VN" : "en-GB", {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: "Asia/Ho_Chi_Minh",
@@ -381,5 +324,5 @@ export function clock(date) {
 export function day(iso) {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!match) return iso;
-  return current === "vi" ? `${match[3]}/${match[2]}/${match[1]}` : iso;
+  return lang() === "vi" ? `${match[3]}/${match[2]}/${match[1]}` : iso;
 }

@@ -1,4 +1,7 @@
-// The operator console's sentences, Vietnamese first; English on the toggle.
+// The operator console's sentences, Vietnamese first; English on the toggle
+// (the lookups are /console/catalogue.js's).
+
+import { catalogue } from "/console/catalogue.js";
 
 const STRINGS = {
   vi: {
@@ -65,49 +68,11 @@ const STRINGS = {
   },
 };
 
-const STORAGE_KEY = "operator.lang";
-let current = "vi";
-try {
-  const saved = window.localStorage.getItem(STORAGE_KEY);
-  if (saved && saved in STRINGS) current = saved;
-} catch {
-  // storage disabled: Vietnamese
-}
-const listeners = new Set();
-
-export function lang() {
-  return current;
-}
-
-export function t(key, params = {}) {
-  const text = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
-}
-
-export function setLang(next) {
-  if (!(next in STRINGS)) return;
-  current = next;
-  try {
-    window.localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // not remembered
-  }
-  translate(document);
-  for (const listener of listeners) listener(next);
-}
-
-export function onLangChange(listener) {
-  listeners.add(listener);
-}
-
-export function translate(root) {
-  document.documentElement.lang = current;
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-}
+export const { lang, t, setLang, onLangChange, translate } = catalogue(STRINGS, "operator.lang");
 
 export function clock(iso) {
   const date = new Date(iso);
-  return date.toLocaleTimeString(current === "vi" ? "vi-VN" : "en-GB", {
+  return date.toLocaleTimeString(lang() === "vi" ? "vi-VN" : "en-GB", {
     hour: "2-digit",
     minute: "2-digit",
     second: "2-digit",
