@@ -139,23 +139,18 @@ def _read_pair(r: Reader, what: str) -> SpO2PR:
     return SpO2PR(r.sfloat(f"{what} SpO2"), r.sfloat(f"{what} pulse rate"))
 
 
-# The fields both measurements end with, announced by flags of the same names.
+# The fields both measurements end with, announced by flags of the same names:
+# measurement status, device and sensor status, pulse amplitude index.
 _Status = tuple[PlxMeasurementStatus | None, PlxDeviceStatus | None, Decimal | None]
 _Flags = TypeVar("_Flags", PlxSpotCheckFlags, PlxContinuousFlags)
 
 
-def _check(
-    spo2: Decimal | None,
-    pulse_rate: Decimal | None,
-    status: PlxMeasurementStatus | None,
-    device: PlxDeviceStatus | None,
-    pai: Decimal | None,
-) -> None:
-    check_sfloat("SpO2", spo2)
-    check_sfloat("pulse rate", pulse_rate)
-    check_range("measurement status", status, 0, 0xFFFF)
-    check_range("device and sensor status", device, 0, 0xFFFFFF)
-    check_sfloat("pulse amplitude index", pai)
+def _check(m: PlxSpotCheckMeasurement | PlxContinuousMeasurement) -> None:
+    check_sfloat("SpO2", m.spo2)
+    check_sfloat("pulse rate", m.pulse_rate)
+    check_range("measurement status", m.measurement_status, 0, 0xFFFF)
+    check_range("device and sensor status", m.device_status, 0, 0xFFFFFF)
+    check_sfloat("pulse amplitude index", m.pulse_amplitude_index)
 
 
 def _read_status(r: Reader, flags: _Flags) -> _Status:
@@ -171,19 +166,20 @@ def _read_status(r: Reader, flags: _Flags) -> _Status:
     return status, device, pai
 
 
-def _write_status(flags: _Flags, body: bytes, fields: _Status) -> bytes:
+def _write_status(
+    flags: _Flags, body: bytes, m: PlxSpotCheckMeasurement | PlxContinuousMeasurement
+) -> bytes:
     """The whole value: the flags byte (with the bits of the fields sent), ``body``, the fields."""
-    status, device, pai = fields
     kind = type(flags)
-    if status is not None:
+    if m.measurement_status is not None:
         flags |= kind.MEASUREMENT_STATUS
-        body += u16(status)
-    if device is not None:
+        body += u16(m.measurement_status)
+    if m.device_status is not None:
         flags |= kind.DEVICE_AND_SENSOR_STATUS
-        body += u24(device)
-    if pai is not None:
+        body += u24(m.device_status)
+    if m.pulse_amplitude_index is not None:
         flags |= kind.PULSE_AMPLITUDE_INDEX
-        body += sfloat(pai)
+        body += sfloat(m.pulse_amplitude_index)
     return u8(flags) + body
 
 
@@ -217,11 +213,7 @@ class PlxSpotCheckMeasurement:
     device_clock_not_set: bool = False
 
     def __post_init__(self) -> None:
-        _check(self.spo2, self.pulse_rate, *self._status)
-
-    @property
-    def _status(self) -> _Status:
-        return self.measurement_status, self.device_status, self.pulse_amplitude_index
+        _check(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
@@ -243,7 +235,7 @@ class PlxSpotCheckMeasurement:
             body += bytes(self.time_stamp)
         if self.device_clock_not_set:
             flags |= PlxSpotCheckFlags.DEVICE_CLOCK_NOT_SET
-        return _write_status(flags, body, self._status)
+        return _write_status(flags, body, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,11 +267,7 @@ class PlxContinuousMeasurement:
     pulse_amplitude_index: Decimal | None = None
 
     def __post_init__(self) -> None:
-        _check(self.spo2, self.pulse_rate, *self._status)
-
-    @property
-    def _status(self) -> _Status:
-        return self.measurement_status, self.device_status, self.pulse_amplitude_index
+        _check(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
@@ -303,7 +291,7 @@ class PlxContinuousMeasurement:
         if self.slow is not None:
             flags |= PlxContinuousFlags.SLOW
             body += bytes(self.slow)
-        return _write_status(flags, body, self._status)
+        return _write_status(flags, body, self)
 
 
 class PlxSupport(enum.IntFlag):
