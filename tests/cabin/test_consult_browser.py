@@ -14,7 +14,6 @@ import asyncio
 import json
 from pathlib import Path
 
-import aioice.ice
 import pytest
 from aiohttp import web
 
@@ -43,10 +42,8 @@ NOTE = "Huyết áp cao, SpO2 ổn. Tái khám sau hai tuần."
 TIMEOUT = 30.0
 
 
-@pytest.fixture(autouse=True)
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
+# ICE host candidates on 127.0.0.1 only (the fixture is in tests/video/conftest.py).
+pytestmark = pytest.mark.usefixtures("loopback_ice")
 
 
 async def until(condition, timeout=TIMEOUT):

@@ -14,7 +14,6 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -52,10 +51,8 @@ NOTE = "SpO2 95%, mạch 70. Không cần cấp cứu.\n\nĐo lại sau một tu
 TIMEOUT = 20.0
 
 
-@pytest.fixture(autouse=True)
-def loopback_ice(monkeypatch):
-    """ICE host candidates on 127.0.0.1 only (see tests/video/test_loopback.py)."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
+# ICE host candidates on 127.0.0.1 only (the fixture is in tests/video/conftest.py).
+pytestmark = pytest.mark.usefixtures("loopback_ice")
 
 
 @contextlib.asynccontextmanager
