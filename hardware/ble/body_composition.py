@@ -45,11 +45,17 @@ from hardware.ble._codec import (
     to_fixed,
     u8,
     u16,
-    u32,
 )
 from hardware.ble.clock import DateTime
 from hardware.ble.uuids import CharacteristicUuid
-from hardware.ble.weight_scale import HeightResolution, MeasurementSystem, WeightResolution
+from hardware.ble.weight_scale import (
+    HeightResolution,
+    MeasurementSystem,
+    WeightResolution,
+    check_resolutions,
+    read_resolutions,
+    write_resolutions,
+)
 
 __all__ = [
     "BodyCompositionFeature",
@@ -254,9 +260,6 @@ class BodyCompositionSupport(enum.IntFlag):
     HEIGHT = 1 << 10
 
 
-_BC_RESOLUTION_BITS = 0x3F800  # bits 11..17
-
-
 @dataclass(frozen=True, slots=True)
 class BodyCompositionFeature:
     """Body Composition Feature (0x2A9B): what the analyser reports, and its resolutions.
@@ -275,21 +278,13 @@ class BodyCompositionFeature:
     height_resolution: HeightResolution = HeightResolution.NOT_SPECIFIED
 
     def __post_init__(self) -> None:
-        check_range("features", self.supported, 0, 0xFFFFFFFF)
-        if self.supported & _BC_RESOLUTION_BITS:
-            raise ValueError("bits 11..17 hold the resolutions, not features")
-        check_range("weight resolution", self.weight_resolution, 0, 0x0F)
-        check_range("height resolution", self.height_resolution, 0, 0x07)
+        check_resolutions(self.supported, 11, self.weight_resolution, self.height_resolution)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
-        raw = r.u32("features")
-        return cls(
-            BodyCompositionSupport(raw & ~_BC_RESOLUTION_BITS & 0xFFFFFFFF),
-            WeightResolution((raw >> 11) & 0x0F),
-            HeightResolution((raw >> 15) & 0x07),
-        )
+        supported, weight, height = read_resolutions(r, 11)
+        return cls(BodyCompositionSupport(supported), weight, height)
 
     def __bytes__(self) -> bytes:
-        return u32(self.supported | self.weight_resolution << 11 | self.height_resolution << 15)
+        return write_resolutions(self.supported, 11, self.weight_resolution, self.height_resolution)

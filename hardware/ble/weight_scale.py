@@ -243,7 +243,32 @@ class WeightScaleSupport(enum.IntFlag):
     BMI = 0x04
 
 
-_WS_RESOLUTION_BITS = 0x3F8  # bits 3..9
+def check_resolutions(supported: int, shift: int, weight: int, height: int) -> None:
+    """Check a feature value whose resolutions sit in bits ``shift``..``shift + 6``."""
+    check_range("features", supported, 0, 0xFFFFFFFF)
+    if supported & (0x7F << shift):
+        raise ValueError(f"bits {shift}..{shift + 6} hold the resolutions, not features")
+    check_range("weight resolution", weight, 0, 0x0F)
+    check_range("height resolution", height, 0, 0x07)
+
+
+def read_resolutions(r: Reader, shift: int) -> tuple[int, WeightResolution, HeightResolution]:
+    """A feature value (uint32): the feature bits, weight resolution and height resolution.
+
+    The weight resolution sits in bits ``shift``..``shift + 3``, the height
+    resolution in the three bits above it.
+    """
+    raw = r.u32("features")
+    return (
+        raw & ~(0x7F << shift) & 0xFFFFFFFF,
+        WeightResolution((raw >> shift) & 0x0F),
+        HeightResolution((raw >> (shift + 4)) & 0x07),
+    )
+
+
+def write_resolutions(supported: int, shift: int, weight: int, height: int) -> bytes:
+    """The feature value :func:`read_resolutions` reads."""
+    return u32(supported | weight << shift | height << (shift + 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,21 +289,13 @@ class WeightScaleFeature:
     height_resolution: HeightResolution = HeightResolution.NOT_SPECIFIED
 
     def __post_init__(self) -> None:
-        check_range("features", self.supported, 0, 0xFFFFFFFF)
-        if self.supported & _WS_RESOLUTION_BITS:
-            raise ValueError("bits 3..9 hold the resolutions, not features")
-        check_range("weight resolution", self.weight_resolution, 0, 0x0F)
-        check_range("height resolution", self.height_resolution, 0, 0x07)
+        check_resolutions(self.supported, 3, self.weight_resolution, self.height_resolution)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
-        raw = r.u32("features")
-        return cls(
-            WeightScaleSupport(raw & ~_WS_RESOLUTION_BITS & 0xFFFFFFFF),
-            WeightResolution((raw >> 3) & 0x0F),
-            HeightResolution((raw >> 7) & 0x07),
-        )
+        supported, weight, height = read_resolutions(r, 3)
+        return cls(WeightScaleSupport(supported), weight, height)
 
     def __bytes__(self) -> bytes:
-        return u32(self.supported | self.weight_resolution << 3 | self.height_resolution << 7)
+        return write_resolutions(self.supported, 3, self.weight_resolution, self.height_resolution)
