@@ -58,7 +58,7 @@ from hardware.sim.ble_peripheral import (
     PropertyName,
 )
 
-__all__ = ["DeviceClock", "DeviceOptions", "SimulatedBleDevice"]
+__all__ = ["DeviceClock", "DeviceOptions", "SimulatedBleDevice", "check_within"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ logger = logging.getLogger(__name__)
 OUT_OF_RANGE = 0xFF
 #: How far off an instrument's clock is before anyone sets it, at most, in seconds.
 _CLOCK_ERROR_S = 120.0
+
+
+def check_within(name: str, value: float, low: float, high: float) -> None:
+    """Raise ``ValueError`` unless a simulator's argument ``value`` is within ``low..high``."""
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be within {low:g}..{high:g}")
 
 
 def _local_clock(timezone: str) -> Callable[[], dt.datetime]:

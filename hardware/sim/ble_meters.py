@@ -53,7 +53,7 @@ from hardware.ble.pulse_oximeter import (
 )
 from hardware.ble.uuids import CharacteristicUuid as C
 from hardware.ble.uuids import ServiceUuid as S
-from hardware.sim.ble_instrument import DeviceOptions, SimulatedBleDevice
+from hardware.sim.ble_instrument import DeviceOptions, SimulatedBleDevice, check_within
 from hardware.sim.ble_peripheral import GattCharacteristic, GattService
 from hardware.sim.ble_racp import RecordAccess
 
@@ -64,11 +64,6 @@ _STORED_EVERY = dt.timedelta(hours=8)
 #: mg/dL in one mmol/L of glucose (molar mass 180.156 g/mol).
 _MG_DL_PER_MMOL_L = 18.0156
 _TENTH = Decimal("0.1")
-
-
-def _check(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be within {low:g}..{high:g}")
 
 
 class PulseOximeter(SimulatedBleDevice):
@@ -126,13 +121,13 @@ class PulseOximeter(SimulatedBleDevice):
         capacity: int = 100,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("SpO2", spo2, 50, 100)
-        _check("pulse rate", pulse_rate, 25, 240)
-        _check("perfusion", perfusion, 0.1, 20)
-        _check("continuous", continuous, 0, 100)
-        _check("step_s", step_s, 0, 60)
-        _check("capacity", capacity, 1, 10_000)
-        _check("stored", stored, 0, capacity)
+        check_within("SpO2", spo2, 50, 100)
+        check_within("pulse rate", pulse_rate, 25, 240)
+        check_within("perfusion", perfusion, 0.1, 20)
+        check_within("continuous", continuous, 0, 100)
+        check_within("step_s", step_s, 0, 60)
+        check_within("capacity", capacity, 1, 10_000)
+        check_within("stored", stored, 0, capacity)
         self.spo2 = spo2
         self.pulse_rate = pulse_rate
         self.perfusion = perfusion
@@ -293,11 +288,11 @@ class GlucoseMeter(SimulatedBleDevice):
         pace_s: float = 0.005,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("glucose", glucose, 1.1, 33.3)  # a meter's usual range, in mmol/L
-        _check("first_sequence", first_sequence, 0, 0xFFFF)
-        _check("capacity", capacity, 1, 10_000)
-        _check("stored", stored, 0, capacity)
-        _check("pace_s", pace_s, 0, 10)
+        check_within("glucose", glucose, 1.1, 33.3)  # a meter's usual range, in mmol/L
+        check_within("first_sequence", first_sequence, 0, 0xFFFF)
+        check_within("capacity", capacity, 1, 10_000)
+        check_within("stored", stored, 0, capacity)
+        check_within("pace_s", pace_s, 0, 10)
         self.glucose = glucose
         self.meal = meal
         self.unit = unit

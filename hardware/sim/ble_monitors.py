@@ -60,7 +60,7 @@ from hardware.ble.weight_scale import (
     WeightScaleFeature,
     WeightScaleSupport,
 )
-from hardware.sim.ble_instrument import DeviceOptions, SimulatedBleDevice
+from hardware.sim.ble_instrument import DeviceOptions, SimulatedBleDevice, check_within
 from hardware.sim.ble_peripheral import GattCharacteristic, GattService
 
 __all__ = ["BloodPressureMonitor", "HeartRateBelt", "Thermometer", "WeightScale"]
@@ -76,11 +76,6 @@ _KJ_PER_KCAL = 4.184
 def _steps(value: float, step: Decimal) -> Decimal:
     """``value`` rounded to a whole number of ``step``."""
     return Decimal(round(value / float(step))) * step
-
-
-def _check(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be within {low:g}..{high:g}")
 
 
 class BloodPressureMonitor(SimulatedBleDevice):
@@ -124,10 +119,10 @@ class BloodPressureMonitor(SimulatedBleDevice):
         step_s: float = 0.1,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("systolic", systolic, 60, 260)
-        _check("diastolic", diastolic, 30, systolic - 10)
-        _check("pulse rate", pulse_rate, 30, 220)
-        _check("step_s", step_s, 0, 60)
+        check_within("systolic", systolic, 60, 260)
+        check_within("diastolic", diastolic, 30, systolic - 10)
+        check_within("pulse rate", pulse_rate, 30, 220)
+        check_within("step_s", step_s, 0, 60)
         self.systolic = systolic
         self.diastolic = diastolic
         self.pulse_rate = pulse_rate
@@ -217,7 +212,7 @@ class HeartRateBelt(SimulatedBleDevice):
         contact: bool = True,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("heart rate", heart_rate, 25, 240)
+        check_within("heart rate", heart_rate, 25, 240)
         self.heart_rate = heart_rate
         self.location = location
         self.contact = contact
@@ -297,8 +292,8 @@ class Thermometer(SimulatedBleDevice):
         step_s: float = 0.1,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("temperature", temperature, 30, 45)
-        _check("step_s", step_s, 0, 60)
+        check_within("temperature", temperature, 30, 45)
+        check_within("step_s", step_s, 0, 60)
         self.temperature = temperature
         self.site = site
         self.step_s = step_s
@@ -385,9 +380,9 @@ class WeightScale(SimulatedBleDevice):
         body_fat: float = 24.0,
         **options: Unpack[DeviceOptions],
     ) -> None:
-        _check("weight", weight, 2, 300)
-        _check("height", height, 0.5, 2.5)
-        _check("body fat", body_fat, 3, 70)
+        check_within("weight", weight, 2, 300)
+        check_within("height", height, 0.5, 2.5)
+        check_within("body fat", body_fat, 3, 70)
         self.weight = weight
         self.height = height
         self.body_fat = body_fat
