@@ -398,15 +398,21 @@ class SimulatedBleDevice:
             self.measurements_sent += 1
         return sent
 
+    async def _indicate_final(self, uuid: C, payload: bytes) -> int:
+        """Indicate a final measurement, counting it when a central confirmed it."""
+        confirmed = await self.peripheral.indicate(uuid.uuid, payload)
+        if confirmed:
+            self.measurements_sent += 1
+        return confirmed
+
     async def _indicate_or_keep(self, uuid: C, payload: bytes) -> bool:
         """Indicate a final measurement; keep it (the latest only) when nobody confirms it.
 
         A kept measurement is indicated as soon as a central enables indications
         of ``uuid``. Returns whether it was confirmed now.
         """
-        if await self.peripheral.indicate(uuid.uuid, payload):
+        if await self._indicate_final(uuid, payload):
             self._pending.pop(uuid, None)
-            self.measurements_sent += 1
             return True
         self._pending[uuid] = payload
         return False

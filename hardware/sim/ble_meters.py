@@ -214,9 +214,7 @@ class PulseOximeter(SimulatedBleDevice):
                 await self.peripheral.notify(C.PLX_CONTINUOUS_MEASUREMENT.uuid, bytes(running))
                 await asyncio.sleep(self.step_s)
             spot_check = self._spot_check(spo2, pulse, perfusion)
-            if await self.peripheral.indicate(C.PLX_SPOT_CHECK_MEASUREMENT.uuid, bytes(spot_check)):
-                self.measurements_sent += 1
-            else:
+            if not await self._indicate_final(C.PLX_SPOT_CHECK_MEASUREMENT, bytes(spot_check)):
                 self._records.append(spot_check)
                 del self._records[: -self.capacity]
         return spot_check
@@ -226,8 +224,7 @@ class PulseOximeter(SimulatedBleDevice):
         stored = replace(
             record, measurement_status=status | PlxMeasurementStatus.DATA_FROM_MEASUREMENT_STORAGE
         )
-        if await self.peripheral.indicate(C.PLX_SPOT_CHECK_MEASUREMENT.uuid, bytes(stored)):
-            self.measurements_sent += 1
+        await self._indicate_final(C.PLX_SPOT_CHECK_MEASUREMENT, bytes(stored))
 
 
 @dataclass(frozen=True, slots=True)
