@@ -50,7 +50,7 @@ from aiohttp import WSMsgType, web
 from cabin.errors import StoreError
 from video.portal.accounts import AccountStore, Role
 from video.portal.auth import SESSION_KEY, Session, require_role, require_station
-from video.portal.console import secure_headers
+from video.portal.console import add_page
 from video.portal.signalling import HUB_KEY, RELAYED_TYPES, Peer, check_origin, parse_message
 
 __all__ = [
@@ -73,7 +73,6 @@ ESCALATE_AFTER = 60.0
 _ALERT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,63}")
 _OPEN, _ACKED = "open", "acknowledged"
 _CLOSED = frozenset({"resolved", "false_alarm"})
-_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sos_alert (
@@ -433,7 +432,6 @@ class AlertHub:
 
 
 ALERTS_KEY = web.AppKey("portal_alerts", AlertHub)
-_FILES_KEY = web.AppKey("operator_files", dict)
 
 
 def setup_alerts(
@@ -453,20 +451,18 @@ def setup_alerts(
     if HUB_KEY in app:
         hub.ice_servers = app[HUB_KEY].ice_servers
     app[ALERTS_KEY] = hub
-    files: dict[str, tuple[bytes, str]] = {}
-    for path in sorted(OPERATOR_DIR.iterdir()):
-        kind = _TYPES.get(path.suffix)
-        if path.is_file() and kind is not None:
-            files[path.name] = (path.read_bytes(), kind)
-    if "index.html" not in files:
-        raise FileNotFoundError(f"the operator console is missing from {OPERATOR_DIR}")
-    app[_FILES_KEY] = files
     app.middlewares.append(_operator_home)
     app.router.add_post("/api/alerts", _post_alert)
     app.router.add_get("/api/alerts/{alert}", _get_alert)
     app.router.add_post("/api/alerts/{alert}/cancel", _cancel_alert)
-    app.router.add_get("/operator", _operator_page)
-    app.router.add_get("/operator/{name}", _operator_file)
+    add_page(
+        app,
+        OPERATOR_DIR,
+        page="/operator",
+        files="/operator",
+        roles={Role.OPERATOR, Role.ADMIN},
+        forbidden=_forbidden,
+    )
     app.router.add_get("/ws/operator", _operator_ws)
     app.router.add_get("/sos/ws/station", _station_call_ws)
 
@@ -551,35 +547,11 @@ async def _cancel_alert(request: web.Request) -> web.StreamResponse:
     return _json(alert.for_station())
 
 
-def _file(request: web.Request, name: str) -> web.Response:
-    body, kind = request.app[_FILES_KEY][name]
-    response = web.Response(body=body, content_type=kind, charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
-    secure_headers(request, response)
-    return response
-
-
-async def _operator_page(request: web.Request) -> web.StreamResponse:
-    session = request.get(SESSION_KEY)
-    if not isinstance(session, Session):
-        raise web.HTTPSeeOther("/login")
-    if session.role not in {Role.OPERATOR, Role.ADMIN}:
-        forbidden = web.Response(
-            text="Trang này dành cho người trực SOS. / This page is for SOS operators.",
-            status=403,
-        )
-        secure_headers(request, forbidden)
-        return forbidden
-    response = _file(request, "index.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-async def _operator_file(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    if name not in request.app[_FILES_KEY]:
-        raise web.HTTPNotFound(text="No such file.")
-    return _file(request, name)
+def _forbidden(session: Session) -> web.Response:
+    return web.Response(
+        text="Trang này dành cho người trực SOS. / This page is for SOS operators.",
+        status=403,
+    )
 
 
 async def _operator_ws(request: web.Request) -> web.StreamResponse:

@@ -9,6 +9,8 @@
 * ``GET /api/me``: ``{"username", "name", "role", "csrf"}`` of the logged-in account,
   so the page can greet the doctor and put the CSRF token on ``POST /logout``.
 
+:func:`add_page` serves the operator console (:mod:`video.portal.alerts`) the same way.
+
 Every response here carries a strict Content-Security-Policy (scripts and styles
 from the portal only, no inline code; connections to the portal and its own
 WebSocket origin), ``nosniff``, ``no-referrer`` and a frame ban. The page talks to
@@ -21,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from aiohttp import web
@@ -28,7 +31,7 @@ from aiohttp import web
 from video.portal.accounts import Role
 from video.portal.auth import SESSION_KEY, Session, require_role
 
-__all__ = ["CONSOLE_DIR", "content_security_policy", "secure_headers", "setup_console"]
+__all__ = ["CONSOLE_DIR", "add_page", "content_security_policy", "secure_headers", "setup_console"]
 
 CONSOLE_DIR = Path(__file__).with_name("console")
 """Where the console's files are."""
@@ -95,17 +98,59 @@ def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(self)"
 
 
-def _files() -> dict[str, tuple[bytes, str]]:
-    """The console's files by name, read once: (content, content type)."""
-    files: dict[str, tuple[bytes, str]] = {}
-    for path in sorted(CONSOLE_DIR.iterdir()):
+def add_page(
+    app: web.Application,
+    directory: Path,
+    *,
+    page: str,
+    files: str,
+    roles: Collection[Role],
+    forbidden: Callable[[Session], web.Response],
+) -> None:
+    """Serve the page in ``directory``: ``index.html`` at ``page``, its files at ``files/{name}``.
+
+    The files (HTML, JS, CSS, images) are read once. The page goes to the logged-in
+    ``roles`` (not cached); nobody logged in gets a redirect to ``/login``, another
+    role ``forbidden(session)``. Every answer carries :func:`secure_headers`.
+
+    Raises:
+        FileNotFoundError: ``directory`` has no ``index.html`` (a broken install).
+    """
+    found: dict[str, tuple[bytes, str]] = {}
+    for path in sorted(directory.iterdir()):
         kind = _TYPES.get(path.suffix)
         if path.is_file() and kind is not None:
-            files[path.name] = (path.read_bytes(), kind)
-    return files
+            found[path.name] = (path.read_bytes(), kind)
+    if "index.html" not in found:
+        raise FileNotFoundError(f"the page is missing from {directory}")
 
+    def answer(request: web.Request, name: str) -> web.Response:
+        body, kind = found[name]
+        response = web.Response(body=body, content_type=kind, charset="utf-8")
+        response.headers["Cache-Control"] = "no-cache"
+        secure_headers(request, response)
+        return response
 
-_FILES_KEY = web.AppKey("console_files", dict)
+    async def index(request: web.Request) -> web.StreamResponse:
+        session = request.get(SESSION_KEY)
+        if not isinstance(session, Session):
+            raise web.HTTPSeeOther("/login")
+        if session.role not in roles:
+            response = forbidden(session)
+            secure_headers(request, response)
+            return response
+        response = answer(request, "index.html")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def file(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in found:
+            raise web.HTTPNotFound(text="No such file.")
+        return answer(request, name)
+
+    app.router.add_get(page, index)
+    app.router.add_get(files + "/{name}", file)
 
 
 def setup_console(app: web.Application) -> None:
@@ -116,47 +161,21 @@ def setup_console(app: web.Application) -> None:
     Raises:
         FileNotFoundError: the console's files are missing (a broken install).
     """
-    files = _files()
-    if "index.html" not in files:
-        raise FileNotFoundError(f"the doctor's console is missing from {CONSOLE_DIR}")
-    app[_FILES_KEY] = files
-    app.router.add_get("/", _index)
-    app.router.add_get("/console/{name}", _static)
+    add_page(
+        app, CONSOLE_DIR, page="/", files="/console", roles={Role.DOCTOR}, forbidden=_forbidden
+    )
     app.router.add_get("/api/me", _me)
 
 
-def _file_response(request: web.Request, name: str, *, status: int = 200) -> web.Response:
-    body, kind = request.app[_FILES_KEY][name]
-    response = web.Response(body=body, status=status, content_type=kind, charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
-    secure_headers(request, response)
-    return response
-
-
-async def _index(request: web.Request) -> web.StreamResponse:
-    session = request.get(SESSION_KEY)
-    if not isinstance(session, Session):
-        raise web.HTTPSeeOther("/login")
-    if session.role is not Role.DOCTOR:
-        response = web.Response(
-            text=_FORBIDDEN_PAGE.replace("{csrf}", html.escape(session.csrf_token)),
-            status=403,
-            content_type="text/html",
-            charset="utf-8",
-        )
-        response.headers["Cache-Control"] = "no-store"
-        secure_headers(request, response)
-        return response
-    response = _file_response(request, "index.html")
+def _forbidden(session: Session) -> web.Response:
+    response = web.Response(
+        text=_FORBIDDEN_PAGE.replace("{csrf}", html.escape(session.csrf_token)),
+        status=403,
+        content_type="text/html",
+        charset="utf-8",
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-async def _static(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    if name not in request.app[_FILES_KEY]:
-        raise web.HTTPNotFound(text="No such file.")
-    return _file_response(request, name)
 
 
 async def _me(request: web.Request) -> web.StreamResponse:
