@@ -28,7 +28,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import ClassVar, Self, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -259,12 +258,7 @@ class SimulatedBleDevice:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     # -- state -------------------------------------------------------------------

@@ -36,7 +36,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from bleak.uuids import normalize_uuid_str
@@ -220,12 +219,7 @@ class BlePeripheral:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     # -- state -------------------------------------------------------------------

@@ -33,7 +33,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable
-from types import TracebackType
 from typing import Self, TypeVar
 
 from bleak.exc import (
@@ -225,12 +224,7 @@ class VirtualAir:
         await self.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     # -- devices ---------------------------------------------------------------
