@@ -613,24 +613,21 @@ function wire() {
   });
   wireLogout($("logout"), () => (app.me ? app.me.csrf : ""));
   $("end-call").addEventListener("click", endCall);
-  $("mute").addEventListener("click", () => {
-    const call = app.call;
-    if (!call) return;
-    call.muted = !call.muted;
-    const track = localTrack(call, "audio");
-    if (track) track.enabled = !call.muted;
-    $("mute").setAttribute("aria-pressed", String(call.muted));
-    renderCall();
-  });
-  $("camera").addEventListener("click", () => {
-    const call = app.call;
-    if (!call) return;
-    call.cameraOff = !call.cameraOff;
-    const track = localTrack(call, "video");
-    if (track) track.enabled = !call.cameraOff;
-    $("camera").setAttribute("aria-pressed", String(call.cameraOff));
-    renderCall();
-  });
+  // Mute and camera off: the local track stays in the call, disabled.
+  for (const [id, flag, kind] of [
+    ["mute", "muted", "audio"],
+    ["camera", "cameraOff", "video"],
+  ]) {
+    $(id).addEventListener("click", () => {
+      const call = app.call;
+      if (!call) return;
+      call[flag] = !call[flag];
+      const track = localTrack(call, kind);
+      if (track) track.enabled = !call[flag];
+      $(id).setAttribute("aria-pressed", String(call[flag]));
+      renderCall();
+    });
+  }
   for (const button of document.querySelectorAll("[data-remeasure]")) {
     button.addEventListener("click", () => {
       const call = app.call;
