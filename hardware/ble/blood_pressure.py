@@ -108,7 +108,7 @@ class BloodPressureStatus(enum.IntFlag):
 class _Cuff:
     """Fields the two characteristics share, decoded once."""
 
-    flags: BloodPressureFlags
+    unit: PressureUnit
     pressures: tuple[Decimal | None, Decimal | None, Decimal | None]
     time_stamp: DateTime | None
     pulse_rate: Decimal | None
@@ -118,6 +118,7 @@ class _Cuff:
     @classmethod
     def read(cls, r: Reader) -> _Cuff:
         flags = BloodPressureFlags(r.u8("flags") & 0x1F)
+        unit = PressureUnit.KPA if flags & BloodPressureFlags.KPA else PressureUnit.MMHG
         pressures = (
             r.sfloat("systolic"),
             r.sfloat("diastolic"),
@@ -132,7 +133,7 @@ class _Cuff:
             user_id = r.u8("user id")
         if flags & BloodPressureFlags.MEASUREMENT_STATUS:
             status = BloodPressureStatus(r.u16("measurement status"))
-        return cls(flags, pressures, time_stamp, pulse_rate, user_id, status)
+        return cls(unit, pressures, time_stamp, pulse_rate, user_id, status)
 
     @staticmethod
     def write(
@@ -206,10 +207,9 @@ class BloodPressureMeasurement:
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
         f = _Cuff.read(r)
-        unit = PressureUnit.KPA if f.flags & BloodPressureFlags.KPA else PressureUnit.MMHG
         systolic, diastolic, mean = f.pressures
         return r.build(
-            cls, systolic, diastolic, mean, unit, f.time_stamp, f.pulse_rate, f.user_id, f.status
+            cls, systolic, diastolic, mean, f.unit, f.time_stamp, f.pulse_rate, f.user_id, f.status
         )
 
     def __bytes__(self) -> bytes:
@@ -254,8 +254,7 @@ class IntermediateCuffPressure:
     def from_bytes(cls, data: bytes) -> Self:
         r = Reader(data, label(cls.NAME, cls.UUID))
         f = _Cuff.read(r)
-        unit = PressureUnit.KPA if f.flags & BloodPressureFlags.KPA else PressureUnit.MMHG
-        return r.build(cls, f.pressures[0], unit, f.time_stamp, f.pulse_rate, f.user_id, f.status)
+        return r.build(cls, f.pressures[0], f.unit, f.time_stamp, f.pulse_rate, f.user_id, f.status)
 
     def __bytes__(self) -> bytes:
         pressures = (self.cuff_pressure, None, None)
