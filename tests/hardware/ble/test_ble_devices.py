@@ -58,7 +58,7 @@ from hardware.ble import (
     uuid16,
 )
 from hardware.ble import CharacteristicUuid as C
-from hardware.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualAir
+from hardware.ble.bumble_backend import BumbleClient, BumbleScanner
 from hardware.ble.driver import BleDriver
 from hardware.ble.profiles import PROFILES
 from hardware.events import Reading
@@ -79,12 +79,6 @@ RACP = C.RECORD_ACCESS_CONTROL_POINT
 # The station sets the clock to this (local wall time); later stamps must follow it.
 STATION_TIME = dt.datetime(2031, 5, 6, 7, 8, 9)
 FAST = {"vary": "0", "step": "0.005"}  # exact values, quick ramps
-
-
-@pytest.fixture
-async def air():
-    async with VirtualAir() as air:
-        yield air
 
 
 class Central:

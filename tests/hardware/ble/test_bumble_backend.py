@@ -112,12 +112,6 @@ def heart_rate_monitor(air: VirtualAir, name: str = "HR belt") -> BlePeripheral:
 
 
 @pytest.fixture
-async def air():
-    async with VirtualAir() as air:
-        yield air
-
-
-@pytest.fixture
 async def thermometer(air):
     thermometer = Thermometer(air, manufacturer_data={0x0059: b"\x01\x02"}, tx_power=-4)
     async with thermometer.peripheral:
