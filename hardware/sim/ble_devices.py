@@ -74,6 +74,7 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", bound=Enum)
+_T = TypeVar("_T")
 
 
 class _Options:
@@ -86,42 +87,31 @@ class _Options:
     def _fail(self, key: str, what: str) -> ValueError:
         return ValueError(f"{self.kind} option {key} must be {what}")
 
-    def number(self, key: str, default: float) -> float:
+    def _read(self, key: str, default: _T, convert: Callable[[str], _T], what: str) -> _T:
+        """``convert`` of the option's text, ``default`` when it is not given."""
         text = self.raw.get(key)
         if text is None:
             return default
         try:
-            value = float(text)
-        except ValueError:
-            raise self._fail(key, "a number") from None
+            return convert(text)
+        except (ValueError, KeyError):
+            raise self._fail(key, what) from None
+
+    def number(self, key: str, default: float) -> float:
+        value = self._read(key, default, float, "a number")
         if value != value or value in (float("inf"), float("-inf")):
             raise self._fail(key, "a finite number")
         return value
 
     def integer(self, key: str, default: int) -> int:
-        text = self.raw.get(key)
-        if text is None:
-            return default
-        try:
-            return int(text)
-        except ValueError:
-            raise self._fail(key, "a whole number") from None
+        return self._read(key, default, int, "a whole number")
 
     def flag(self, key: str, default: bool) -> bool:
-        text = self.raw.get(key)
-        if text is None:
-            return default
-        if text not in ("0", "1"):
-            raise self._fail(key, "0 or 1")
-        return text == "1"
+        return self._read(key, default, {"0": False, "1": True}.__getitem__, "0 or 1")
 
     def choice(self, key: str, choices: Mapping[str, _E | None], default: _E | None) -> _E | None:
-        text = self.raw.get(key)
-        if text is None:
-            return default
-        if text.lower() not in choices:
-            raise self._fail(key, "one of " + ", ".join(sorted(choices)))
-        return choices[text.lower()]
+        what = "one of " + ", ".join(sorted(choices))
+        return self._read(key, default, lambda text: choices[text.lower()], what)
 
 
 def _bp(air: VirtualAir, o: _Options, common: DeviceOptions) -> SimulatedBleDevice:
