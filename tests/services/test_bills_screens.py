@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,15 +20,9 @@ import numpy as np
 import pytest
 from PyQt6.QtGui import QImage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
-
 from cabin.config import ProviderConfig, Secret
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
+from cabin.ui.kiosk import KioskSettings
 from services import bills
 from services.bills.bank_sandbox import STATION_ACCOUNT, STATION_BIN, bank_app
 from services.bills.billers_sandbox import billers_app
@@ -70,7 +63,7 @@ class Town:
 
 
 @pytest.fixture
-def town(qtbot, tmp_path: Path):
+def town(kiosk_station, tmp_path: Path):
     @contextlib.asynccontextmanager
     async def open_town() -> AsyncIterator[Town]:
         bank = await start_sandbox(bank_app(tmp_path / "bank.db", BANK_KEY, latency=0.02))
@@ -94,26 +87,15 @@ def town(qtbot, tmp_path: Path):
                 tmp_path,
                 extra={"payments": payments},
             )
-            hub = DeviceHub([])
-            await hub.start()
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             settings = KioskSettings(
                 station_name="Trạm thử nghiệm",
                 printer=tmp_path / "printer.prn",
                 services=(bills.module(context),),
             )
-            kiosk = Kiosk(controller, settings)
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
-            station = Station(qtbot, kiosk, hub, store, tmp_path / "screens")
             try:
-                yield Town(station, payments, bank, billers, voice)
+                async with kiosk_station(store, settings) as station:
+                    yield Town(station, payments, bank, billers, station.controller.voice)
             finally:
-                await kiosk.aclose()
-                await hub.close()
                 await payments.stop()
                 await payments.bank.close()
                 await payments.billers.close()

@@ -2,56 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
-from pathlib import Path
 
-from cabin.ui.app import kiosk_loop
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
-
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
+from cabin.ui.kiosk import KioskSettings
 from services.cityinfo import Kind, module
 from services.registry import ServiceContext
+from tests.cabin.ui.kiosk_helpers import Station
 
 
-def run_kiosk(qapp, qtbot, tmp_path, body):
-    apply_theme(qapp)
-
+def run_kiosk(run, kiosk_station, tmp_path, body):
     async def main():
-        hub = DeviceHub([])
-        await hub.start()
         with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             city = module(ServiceContext(store, {}, "station-test", tmp_path / "data"))
-            kiosk = Kiosk(controller, KioskSettings(services=(city,)))
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
-            try:
-                await body(Station(qtbot, kiosk, hub, store, tmp_path / "screens"))
-            finally:
-                await kiosk.aclose()
-                await hub.close()
+            async with kiosk_station(store, KioskSettings(services=(city,))) as s:
+                await body(s)
 
-    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-        loop.run(main())
+    run(main())
 
 
 def card_titles(screen):
     return [screen.cards_layout.itemAt(i).widget() for i in range(screen.cards_layout.count())]
 
 
-def test_find_a_hospital_by_typing_without_accents(qapp, qtbot, tmp_path):
+def test_find_a_hospital_by_typing_without_accents(run, kiosk_station, tmp_path):
     async def body(s: Station) -> None:
         await s.tap(s.kiosk.screens["home"].services)
         await s.tap(s.kiosk.screens["services"].entries["cityinfo"])
@@ -92,10 +66,10 @@ def test_find_a_hospital_by_typing_without_accents(qapp, qtbot, tmp_path):
         s.kiosk.end_visit()
         assert city.query.text() == ""
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)
 
 
-def test_the_operators_file_is_read_when_the_screen_opens(qapp, qtbot, tmp_path):
+def test_the_operators_file_is_read_when_the_screen_opens(run, kiosk_station, tmp_path):
     async def body(s: Station) -> None:
         local = tmp_path / "data" / "cityinfo" / "places.json"
         local.parent.mkdir(parents=True)
@@ -114,4 +88,4 @@ def test_the_operators_file_is_read_when_the_screen_opens(qapp, qtbot, tmp_path)
         assert "Danh bạ của trạm đang lỗi" in s.texts()
         await s.shot("cityinfo-broken")
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)

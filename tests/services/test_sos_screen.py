@@ -11,44 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import sys
-from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from test_sos_client import STATION, Portal
 
 from cabin.consult import ConsultSettings
-from cabin.controller import Controller
 from cabin.i18n import tr
 from cabin.store import Store, generate_key
-from cabin.ui.kiosk import Kiosk, KioskSettings
+from cabin.ui.kiosk import KioskSettings
 from cabin.ui.sos import HOLD_SECONDS, SosScreen
-from cabin.voice import Voice, VoiceSettings
-from hardware.hub import DeviceHub
 from services.sos import AlertPhase, CallState
+from tests.cabin.ui.kiosk_helpers import Station
 from video.portal.alerts import ALERTS_KEY
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "cabin" / "ui"))
-from kiosk_helpers import SIZE, Station
-
-
-async def open_kiosk(qtbot, tmp_path: Path, portal: Portal, store: Store):
-    hub = DeviceHub([])
-    await hub.start()
-    key_file = tmp_path / "consult.key"
-    key_file.write_text(portal.key)
-    voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-    controller = Controller(hub, store, STATION, voice=voice)
-    settings = KioskSettings(
-        station_name="Trạm thử nghiệm",
-        consult=ConsultSettings(portal.base, STATION, key_file, camera="sim", microphone="sim"),
-    )
-    kiosk = Kiosk(controller, settings)
-    qtbot.addWidget(kiosk)
-    kiosk.resize(*SIZE)
-    kiosk.show()
-    kiosk.start(tick_seconds=None)
-    return Station(qtbot, kiosk, hub, store, tmp_path / "screens"), hub
 
 
 def said(s: Station, words: str) -> bool:
@@ -61,17 +35,21 @@ def alerts(portal: Portal) -> list[tuple[str, str, str]]:
         return conn.execute("SELECT id, station, state FROM sos_alert").fetchall() if tables else []
 
 
-def test_a_tap_does_nothing_a_hold_calls_and_the_screen_says_what_happens(run, qtbot, tmp_path):
+def test_a_tap_does_nothing_a_hold_calls_and_the_screen_says_what_happens(
+    run, qtbot, kiosk_station, tmp_path
+):
     portal = Portal(tmp_path, escalate_after=1.5)
 
     async def scenario():
+        key_file = tmp_path / "consult.key"
+        key_file.write_text(portal.key)
+        consult = ConsultSettings(portal.base, STATION, key_file, camera="sim", microphone="sim")
+        settings = KioskSettings(station_name="Trạm thử nghiệm", consult=consult)
         with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-            s, hub = await open_kiosk(qtbot, tmp_path, portal, store)
             try:
-                await flow(s)
+                async with kiosk_station(store, settings, station_id=STATION) as s:
+                    await flow(s)
             finally:
-                await s.kiosk.aclose()
-                await hub.close()
                 await portal.stop()
 
     async def flow(s: Station):

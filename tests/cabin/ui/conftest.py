@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kiosk_helpers import HOSPITAL, SIZE, Station
 
 from cabin.card_camera import CardCamera
 from cabin.consult import ConsultSettings
@@ -30,6 +29,7 @@ from hardware.camera import Camera
 from hardware.events import DeviceState
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
+from tests.cabin.ui.kiosk_helpers import HOSPITAL, SIZE, Station
 
 
 @pytest.fixture

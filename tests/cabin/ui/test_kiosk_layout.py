@@ -8,7 +8,6 @@ banner, every card error) on a kiosk that is not running, and checks them all.
 from __future__ import annotations
 
 import pytest
-from kiosk_helpers import SIZE, clipped
 from PyQt6.QtGui import QFont, QFontInfo, QFontMetrics, QRawFont
 
 from cabin.controller import Controller
@@ -18,6 +17,7 @@ from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import FONT_FAMILY, apply_theme
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
+from tests.cabin.ui.kiosk_helpers import SIZE, clipped
 from vitals.interpret import (
     interpret_blood_pressure,
     interpret_heart_rate,

@@ -3,7 +3,6 @@ idling, and the placeholder screens."""
 
 from __future__ import annotations
 
-from kiosk_helpers import CARD
 from PyQt6.QtWidgets import QLabel
 
 from cabin.i18n import tr
@@ -11,6 +10,7 @@ from cabin.measure import Vital
 from cabin.visit import IdleTimer
 from hardware.camera import SimulatedCamera
 from services.registry import MODULE_PACKAGES, ServiceContext, load_modules
+from tests.cabin.ui.kiosk_helpers import CARD
 
 OXIMETER = ("oximeter", "sim:cms50d,spo2=97,hr=66")
 ECG = ("ecg", "sim:ecg,hr=64,speed=6,fs=250")

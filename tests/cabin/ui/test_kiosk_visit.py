@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from kiosk_helpers import CARD, CARD_2, HOSPITAL
-
 from cabin.cccd import parse_cccd_qr
 from cabin.i18n import local_date, tr
 from cabin.measure import Vital
@@ -14,6 +12,7 @@ from cabin.ui.theme import SEVERITY_COLOURS
 from cabin.visit import VisitFlow
 from hardware.camera import SimulatedCamera
 from hardware.driver import utc_now
+from tests.cabin.ui.kiosk_helpers import CARD, CARD_2, HOSPITAL
 
 from PyQt6.QtWidgets import QLabel  # isort: skip
 
