@@ -33,6 +33,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bleak import BleakClient, BleakScanner
@@ -264,7 +265,7 @@ class BleDriver:
         except FrameError as exc:
             self._garbage(exc)
             return
-        context = ReadingContext(self.device_id, received_at, self.timezone, self.device_info)
+        context = self._context(received_at)
         if isinstance(value, RacpResponse):
             self._racp_answers.put_nowait(value)
         elif isinstance(value, GlucoseMeasurement):
@@ -305,12 +306,10 @@ class BleDriver:
         # A measurement whose promised context never came still counts, without it.
         pending, self._pending_glucose = self._pending_glucose, None
         if pending is not None:
-            now = self._clock()
-            self._glucose(
-                pending,
-                None,
-                context or ReadingContext(self.device_id, now, self.timezone, self.device_info),
-            )
+            self._glucose(pending, None, context or self._context(self._clock()))
+
+    def _context(self, received_at: datetime) -> ReadingContext:
+        return ReadingContext(self.device_id, received_at, self.timezone, self.device_info)
 
     def _pass_on(self, reading: Reading, *, by_time: bool = True) -> None:
         if by_time and reading.device_time is not None:
