@@ -127,17 +127,23 @@ async def test_oximeter_finger_out_blanks_values_and_is_flagged(events):
     assert events.readings("spo2") == []
 
 
-async def test_oximeter_lost_bytes_drop_frames_but_never_invent_them(events):
+async def pleth_under_fault(events, seed: int, fault: str, count: int):
+    """Pleth with ``sim.faults.<fault> = count`` set once it flows: driver, decoded, sent."""
     pleth = ramp_source(1, 45.0)
     pleth.signal += 50
-    async with Cms50dSimulator(pleth, seed=3) as sim:
+    async with Cms50dSimulator(pleth, seed=seed) as sim:
         driver = Cms50dDriver("oximeter", sim.path)
         async with running(driver, events):
             await events.wait_for(lambda e: len(e.chunks(SignalKind.PLETH)) >= 3)
-            sim.faults.drop = 5
+            setattr(sim.faults, fault, count)
             await asyncio.sleep(1.0)
         decoded = [int(v) for c in events.chunks(SignalKind.PLETH) for v in c.samples]
         sent = [f.pleth for f in sim.truth]
+    return driver, decoded, sent
+
+
+async def test_oximeter_lost_bytes_drop_frames_but_never_invent_them(events):
+    driver, decoded, sent = await pleth_under_fault(events, seed=3, fault="drop", count=5)
     # Every decoded sample appears in the sent stream, in order (a subsequence).
     position = 0
     for value in decoded:
@@ -149,16 +155,7 @@ async def test_oximeter_lost_bytes_drop_frames_but_never_invent_them(events):
 async def test_oximeter_resynchronises_after_garbage(events):
     # The protocol has no checksum, so garbage can look like a frame; what matters is
     # that the faults are counted and the stream is decoded exactly once it stops.
-    pleth = ramp_source(1, 45.0)
-    pleth.signal += 50
-    async with Cms50dSimulator(pleth, seed=5) as sim:
-        driver = Cms50dDriver("oximeter", sim.path)
-        async with running(driver, events):
-            await events.wait_for(lambda e: len(e.chunks(SignalKind.PLETH)) >= 3)
-            sim.faults.garble = 10
-            await asyncio.sleep(1.0)
-        decoded = [int(v) for c in events.chunks(SignalKind.PLETH) for v in c.samples]
-        sent = [f.pleth for f in sim.truth]
+    driver, decoded, sent = await pleth_under_fault(events, seed=5, fault="garble", count=10)
     tail = decoded[-30:]
     assert any(sent[i : i + 30] == tail for i in range(len(sent) - 29))
     assert driver.counters["faults"] >= 1
