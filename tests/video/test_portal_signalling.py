@@ -340,6 +340,8 @@ async def test_a_summary_with_anything_identifying_is_refused(portal, summary):
 
 async def test_garbage_gets_an_error_not_a_crash(portal):
     st = await station(portal)
+    await st.send_bytes(b"\x00binary")
+    assert (await recv(st))["message"] == "text frames only"
     await st.send_str("not json")
     assert (await recv(st))["error"] == "json"
     await st.send_json(["no", "type"])

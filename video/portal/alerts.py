@@ -45,13 +45,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from cabin.errors import StoreError
 from video.portal.accounts import AccountStore, Role
 from video.portal.auth import SESSION_KEY, Session, require_role, require_station
 from video.portal.console import add_page
-from video.portal.signalling import HUB_KEY, RELAYED_TYPES, Peer, check_origin, parse_message
+from video.portal.signalling import (
+    HUB_KEY,
+    RELAYED_TYPES,
+    Peer,
+    check_origin,
+    messages,
+    open_socket,
+)
 
 __all__ = [
     "ALERTS_KEY",
@@ -558,18 +565,12 @@ async def _operator_ws(request: web.Request) -> web.StreamResponse:
     session = require_role(request, Role.OPERATOR, Role.ADMIN)
     check_origin(request)
     hub = request.app[ALERTS_KEY]
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
-    await ws.prepare(request)
-    peer = Peer(ws, "operator", session.account.username)
+    ws, peer = await open_socket(request, "operator", session.account.username)
     hub._operators[peer] = session.account.display_name
     peer.send({"type": "alerts", "items": hub._items()})
     try:
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            parsed = parse_message(peer, msg.data)
-            if parsed is not None:
-                hub._operator(peer, parsed[0], parsed[1], msg.data)
+        async for kind, data, text in messages(ws, peer, answer_other_frames=False):
+            hub._operator(peer, kind, data, text)
     finally:
         hub._operator_gone(peer)
         await peer.finish()
@@ -579,21 +580,13 @@ async def _operator_ws(request: web.Request) -> web.StreamResponse:
 async def _station_call_ws(request: web.Request) -> web.StreamResponse:
     station_id = require_station(request)
     hub = request.app[ALERTS_KEY]
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
-    await ws.prepare(request)
-    peer = Peer(ws, "station", station_id)
+    ws, peer = await open_socket(request, "station", station_id)
     try:
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            parsed = parse_message(peer, msg.data)
-            if parsed is None:
-                continue
-            kind, data = parsed
+        async for kind, data, text in messages(ws, peer, answer_other_frames=False):
             if kind == "request" and peer.consult_id is None:
                 hub._station_call(peer, data)
             elif kind in RELAYED_TYPES:
-                hub._relay(peer, kind, msg.data)
+                hub._relay(peer, kind, text)
             elif kind == "cancel" and peer.consult_id is not None:
                 hub._end_call(peer.consult_id, by="station")
     finally:

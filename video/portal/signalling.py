@@ -51,7 +51,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -74,7 +74,9 @@ __all__ = [
     "SignallingHub",
     "check_origin",
     "doctor_ws",
+    "messages",
     "normalise_ice_servers",
+    "open_socket",
     "parse_message",
     "station_ws",
 ]
@@ -354,32 +356,46 @@ def parse_message(peer: Peer, text: str) -> tuple[str, dict[str, object]] | None
     return data["type"], data
 
 
-async def _serve(request: web.Request, kind: str, ident: str) -> tuple[web.WebSocketResponse, Peer]:
+async def open_socket(
+    request: web.Request, kind: str, ident: str
+) -> tuple[web.WebSocketResponse, Peer]:
+    """Accept the WebSocket of ``request`` (with a heartbeat and a message size limit)."""
     ws = web.WebSocketResponse(heartbeat=_HEARTBEAT, max_msg_size=_MAX_MESSAGE)
     await ws.prepare(request)
     return ws, Peer(ws, kind, ident)
+
+
+async def messages(
+    ws: web.WebSocketResponse, peer: Peer, *, answer_other_frames: bool = True
+) -> AsyncIterator[tuple[str, dict[str, object], str]]:
+    """The socket's JSON messages as ``(type, message, text)``, until it closes.
+
+    A text frame that is not a JSON object with a ``type`` gets an error answer and
+    is skipped; so does any other frame, silently if not ``answer_other_frames``.
+    """
+    async for msg in ws:
+        if msg.type is not WSMsgType.TEXT:
+            if answer_other_frames:
+                peer.send({"type": "error", "error": "type", "message": "text frames only"})
+            continue
+        parsed = parse_message(peer, msg.data)
+        if parsed is not None:
+            yield parsed[0], parsed[1], msg.data
 
 
 async def station_ws(request: web.Request) -> web.StreamResponse:
     """``GET /ws/station``: a station's signalling socket."""
     station_id = require_station(request)
     hub = request.app[HUB_KEY]
-    ws, peer = await _serve(request, "station", station_id)
+    ws, peer = await open_socket(request, "station", station_id)
     try:
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                peer.send({"type": "error", "error": "type", "message": "text frames only"})
-                continue
-            parsed = parse_message(peer, msg.data)
-            if parsed is None:
-                continue
-            kind, data = parsed
+        async for kind, data, text in messages(ws, peer):
             if kind == "request":
                 hub._station_request(peer, data)
             elif kind == "cancel":
                 hub._station_gone(peer, "cancelled")
             elif kind in RELAYED_TYPES:
-                hub._relay(peer, kind, msg.data)
+                hub._relay(peer, kind, text)
             else:
                 peer.send({"type": "error", "error": "type", "message": f"unknown {kind!r}"})
     finally:
@@ -400,21 +416,14 @@ async def doctor_ws(request: web.Request) -> web.StreamResponse:
     session = require_role(request, Role.DOCTOR)
     check_origin(request)
     hub = request.app[HUB_KEY]
-    ws, peer = await _serve(request, "doctor", session.account.username)
+    ws, peer = await open_socket(request, "doctor", session.account.username)
     hub._doctor_joined(peer, session.account)
     try:
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                peer.send({"type": "error", "error": "type", "message": "text frames only"})
-                continue
-            parsed = parse_message(peer, msg.data)
-            if parsed is None:
-                continue
-            kind, data = parsed
+        async for kind, data, text in messages(ws, peer):
             if kind == "accept":
                 hub._doctor_accept(peer, data)
             elif kind in RELAYED_TYPES:
-                hub._relay(peer, kind, msg.data)
+                hub._relay(peer, kind, text)
             else:
                 peer.send({"type": "error", "error": "type", "message": f"unknown {kind!r}"})
     finally:
