@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, Self, TypeVar
 
 from hardware.ble._codec import OpenIntEnum, Reader, check_range, label, u8, u16
 from hardware.ble.clock import DateTime
@@ -106,6 +106,15 @@ class RacpResponseCode(OpenIntEnum):
 
 
 FilterValue = int | DateTime
+_M = TypeVar("_M")
+
+
+def _decode_as(cls: type[_M], data: bytes, what: str) -> _M:
+    """Decode a RACP value that must be a ``cls`` (``what``, in errors)."""
+    message = racp_from_bytes(data)
+    if not isinstance(message, cls):
+        Reader(data, label(_NAME, _UUID)).fail(f"not {what}", 0)
+    return message
 
 
 def _check_filter_value(name: str, filter_type: RacpFilterType, value: FilterValue) -> None:
@@ -160,10 +169,7 @@ class RacpRequest:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        message = racp_from_bytes(data)
-        if not isinstance(message, cls):
-            Reader(data, label(_NAME, _UUID)).fail("not a request", 0)
-        return message
+        return _decode_as(cls, data, "a request")
 
     def __bytes__(self) -> bytes:
         out = u8(self.op_code) + u8(self.operator)
@@ -195,10 +201,7 @@ class RacpNumberOfRecords:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        message = racp_from_bytes(data)
-        if not isinstance(message, cls):
-            Reader(data, label(_NAME, _UUID)).fail("not a number of stored records response", 0)
-        return message
+        return _decode_as(cls, data, "a number of stored records response")
 
     def __bytes__(self) -> bytes:
         return (
@@ -230,10 +233,7 @@ class RacpResponse:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        message = racp_from_bytes(data)
-        if not isinstance(message, cls):
-            Reader(data, label(_NAME, _UUID)).fail("not a response code", 0)
-        return message
+        return _decode_as(cls, data, "a response code")
 
     def __bytes__(self) -> bytes:
         return (
