@@ -47,6 +47,12 @@ export function catalogue(strings, storageKey) {
     for (const listener of listeners) listener(next);
   }
 
+  /** A waiting time in seconds as "{s} s" or "{m} min {s} s" (keys waited_s, waited). */
+  function waited(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    return s < 60 ? t("waited_s", { s }) : t("waited", { m: Math.floor(s / 60), s: s % 60 });
+  }
+
   function onLangChange(listener) {
     listeners.add(listener);
   }
@@ -67,5 +73,5 @@ export function catalogue(strings, storageKey) {
     }
   }
 
-  return { lang, t, maybe, setLang, onLangChange, translate };
+  return { lang, t, maybe, waited, setLang, onLangChange, translate };
 }

@@ -25,7 +25,7 @@
 // Counters restart with each call and add up over its connections (re-offers).
 
 import { Call } from "./call.js";
-import { clock, lang, LANGUAGES, maybe, onLangChange, setLang, t, translate, valueName } from "./i18n.js";
+import { clock, lang, LANGUAGES, maybe, onLangChange, setLang, t, translate, valueName, waited } from "./i18n.js";
 import { element, localMedia, openSocket, releaseMedia, sendJson, wireLogout } from "./page.js";
 import { judge, snapshot } from "./quality.js";
 import { flagBadges, readingText, renderRecord, renderValues, summaryValue } from "./record.js";
@@ -144,11 +144,6 @@ function renderLink() {
 }
 
 // --- The queue ---------------------------------------------------------------
-
-function waited(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return s < 60 ? t("waited_s", { s }) : t("waited", { m: Math.floor(s / 60), s: s % 60 });
-}
 
 function residentText(summary) {
   const parts = [];

@@ -273,7 +273,7 @@ const STRINGS = {
 };
 
 export const LANGUAGES = Object.freeze(Object.keys(STRINGS));
-export const { lang, t, maybe, setLang, onLangChange, translate } = catalogue(STRINGS, "console.lang");
+export const { lang, t, maybe, waited, setLang, onLangChange, translate } = catalogue(STRINGS, "console.lang");
 
 /** A UCUM unit as shown on screen. */
 export function unitText(unit) {

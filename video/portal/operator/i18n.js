@@ -31,8 +31,8 @@ const STRINGS = {
     link_lost: "● Mất kết nối — đang thử lại",
     banner: "SOS: trạm {station} cần trợ giúp!",
     banner_escalated: "Chưa ai nhận cuộc gọi khẩn cấp từ trạm {station}!",
-    seconds: "{n} giây",
-    minutes: "{m} phút {s} giây",
+    waited_s: "{s} giây",
+    waited: "{m} phút {s} giây",
     call_waiting_badge: "(trạm đang chờ video)",
   },
   en: {
@@ -62,13 +62,13 @@ const STRINGS = {
     link_lost: "● Connection lost — retrying",
     banner: "SOS: station {station} needs help!",
     banner_escalated: "Nobody has taken the emergency call from station {station}!",
-    seconds: "{n} s",
-    minutes: "{m} min {s} s",
+    waited_s: "{s} s",
+    waited: "{m} min {s} s",
     call_waiting_badge: "(station waiting for video)",
   },
 };
 
-export const { lang, t, setLang, onLangChange, translate } = catalogue(STRINGS, "operator.lang");
+export const { lang, t, waited, setLang, onLangChange, translate } = catalogue(STRINGS, "operator.lang");
 
 export function clock(iso) {
   const date = new Date(iso);
@@ -78,9 +78,4 @@ export function clock(iso) {
     second: "2-digit",
     timeZone: "Asia/Ho_Chi_Minh",
   });
-}
-
-export function waited(seconds) {
-  if (seconds < 60) return t("seconds", { n: seconds });
-  return t("minutes", { m: Math.floor(seconds / 60), s: seconds % 60 });
 }
