@@ -3,10 +3,11 @@
 // The video is the teleconsultation's path: the station (aiortc) offers, this page
 // answers with the doctor console's Call (/console/call.js). For tests,
 // window.operatorState is a frozen snapshot and window.operatorStats() the call's
-// frame counters.
+// frame counters (counted as the doctor console counts them, /console/quality.js).
 
 import { Call } from "/console/call.js";
 import { element, localMedia, openSocket, releaseMedia, sendJson, wireLogout } from "/console/page.js";
+import { snapshot } from "/console/quality.js";
 import { clock, onLangChange, setLang, t, translate, lang, waited } from "/operator/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,16 +23,11 @@ function publish() {
 }
 
 window.operatorStats = async () => {
-  const result = { framesDecoded: 0, framesSent: 0, audioIn: 0 };
   const call = app.call;
-  const stats = call && call.rtc ? await call.rtc.stats() : null;
-  if (!stats) return result;
-  stats.forEach((report) => {
-    if (report.type === "inbound-rtp" && report.kind === "video") result.framesDecoded += report.framesDecoded || 0;
-    if (report.type === "inbound-rtp" && report.kind === "audio") result.audioIn += report.packetsReceived || 0;
-    if (report.type === "outbound-rtp" && report.kind === "video") result.framesSent += report.framesSent || 0;
-  });
-  return result;
+  const report = call && call.rtc ? await call.rtc.stats() : null;
+  if (!report) return { framesDecoded: 0, framesSent: 0, audioIn: 0 };
+  const { framesDecoded, videoFramesSent, audioPacketsReceived } = snapshot(report, performance.now());
+  return { framesDecoded, framesSent: videoFramesSent, audioIn: audioPacketsReceived };
 };
 
 function send(message) {
