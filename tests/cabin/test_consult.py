@@ -5,20 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-import pytest
-
 from cabin.consult import record_for, summary_for
-from cabin.store import Identity, Sex, Store, generate_key
+from cabin.store import Identity, Sex
 from video.control import encode_control, parse_control
 
 # An invented resident (no such person).
 RESIDENT = Identity("001152004321", "Nguyễn Thị Thử", date(1952, 3, 15), Sex.FEMALE, "Số 5 Phố Mẫu")
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-        yield store
 
 
 def visit_with(store, resident_id, day, readings):

@@ -8,15 +8,8 @@ import pytest
 
 from cabin.controller import Controller, Live, StepFinished
 from cabin.measure import Failure, Outcome, Problem, Progress, Vital
-from cabin.store import Store, generate_key
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-        yield store
 
 
 async def visit_with(store, *specs):

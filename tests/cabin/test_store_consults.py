@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cabin.errors import StoreError
-from cabin.store import Store, generate_key
+from cabin.store import Store
 
 T0 = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 NOTE_1 = "Huyết áp cao, cần đo lại sau 1 tuần."
 NOTE_2 = "Huyết áp cao. Hẹn tái khám tại trạm y tế phường sau 1 tuần."
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "station.db", key=generate_key()) as opened:
-        yield opened
 
 
 @pytest.fixture

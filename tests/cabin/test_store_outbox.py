@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cabin.errors import StoreError
-from cabin.store import Store, generate_key
+from cabin.store import Store
 
 T0 = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 BUNDLE = b'{"resourceType": "Bundle", "type": "transaction", "entry": []}' * 20
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "station.db", key=generate_key()) as opened:
-        yield opened
 
 
 @pytest.fixture

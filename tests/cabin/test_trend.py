@@ -6,17 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cabin.store import Identity, Sex, Store, generate_key
+from cabin.store import Identity, Sex
 from cabin.trend import Change, earlier_value, last_visit, main_value
 from cabin.visit import VisitFlow
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "s.db", key=generate_key()) as store:
-        yield store
 
 
 @pytest.fixture

@@ -1,36 +1,23 @@
-"""Fixtures the services tests share: the kiosk loop, and a kiosk offering some services."""
+"""Fixtures the services tests share: the kiosk tests' loop, and a kiosk offering some services."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cabin.card_camera import CardCamera
 from cabin.controller import Controller
 from cabin.store import Store
-from cabin.ui.app import kiosk_loop
 from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.ui.theme import apply_theme
 from cabin.voice import Voice, VoiceSettings
 from hardware.hub import DeviceHub
+from tests.cabin.ui.conftest import run
 from tests.cabin.ui.kiosk_helpers import SIZE, Station
 
-
-@pytest.fixture
-def run(qapp) -> Callable[[Coroutine[Any, Any, None]], None]:
-    """Run a coroutine on a fresh kiosk loop, as the kiosk process does."""
-    apply_theme(qapp)
-
-    def runner(coro: Coroutine[Any, Any, None]) -> None:
-        with asyncio.Runner(loop_factory=lambda: kiosk_loop(qapp)) as loop:
-            loop.run(coro)
-
-    return runner
+__all__ = ["kiosk_station", "run"]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from cabin.card_camera import CardCamera
 from cabin.consult import ConsultSettings
 from cabin.controller import Controller
-from cabin.store import Store, generate_key
+from cabin.store import Store
 from cabin.ui.app import kiosk_loop
 from cabin.ui.kiosk import Kiosk, KioskSettings
 from cabin.ui.theme import apply_theme
@@ -30,12 +30,6 @@ from hardware.events import DeviceState
 from hardware.hub import DeviceHub
 from hardware.monikers import DeviceSpec
 from tests.cabin.ui.kiosk_helpers import HOSPITAL, SIZE, Station
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "station.db", key=generate_key()) as store:
-        yield store
 
 
 @pytest.fixture
