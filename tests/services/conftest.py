@@ -16,8 +16,9 @@ from cabin.voice import Voice, VoiceSettings
 from hardware.hub import DeviceHub
 from tests.cabin.ui.conftest import run
 from tests.cabin.ui.kiosk_helpers import SIZE, Station
+from tests.services.dossier_kiosk import kiosk_on
 
-__all__ = ["kiosk_station", "run"]
+__all__ = ["kiosk_on", "kiosk_station", "run"]
 
 
 @pytest.fixture

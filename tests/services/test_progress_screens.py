@@ -5,17 +5,17 @@ in words with what to do next and the history, and every dossier of a scanned ca
 from __future__ import annotations
 
 from PyQt6.QtTest import QTest
-from test_dossier_screens import CARD, kiosk_on  # noqa: F401 - the shared fixtures
 
 from services.docscan import SimulatedPageCamera
 from services.dossier.client import DvcClient
 from services.provider import new_idempotency_key
 from services.sandbox import Fault
+from tests.services.dossier_kiosk import CARD
 
 CCCD = "001190004321"  # the invented card's number
 
 
-def test_look_up_by_code_and_by_card(run, kiosk_on) -> None:  # noqa: F811
+def test_look_up_by_code_and_by_card(run, kiosk_on) -> None:
     async def scenario() -> None:
         async with kiosk_on(SimulatedPageCamera(fps=5)) as (s, portal, _bank):
             async with DvcClient(portal.config) as client:

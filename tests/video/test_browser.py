@@ -10,7 +10,8 @@ import shutil
 
 import pytest
 from aiohttp import web
-from browser import CHROMIUM, FLAGS
+
+from tests.video.browser import CHROMIUM, FLAGS
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>chờ</title>
 <h1>Bảng điều khiển bác sĩ</h1>

@@ -15,7 +15,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
-from browser import (
+
+from cabin.measure import Vital
+from tests.video.browser import (
     PASSWORD,
     Cabin,
     console_ready,
@@ -27,8 +29,6 @@ from browser import (
     until,
     wait_state,
 )
-
-from cabin.measure import Vital
 from video import (
     Ack,
     EarlierVisit,

@@ -20,7 +20,8 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
-from browser import (
+
+from tests.video.browser import (
     DOCTORS,
     SUMMARY,
     Cabin,
@@ -33,7 +34,6 @@ from browser import (
     until,
     wait_state,
 )
-
 from video import (
     CameraTrack,
     MicrophoneTrack,

@@ -26,8 +26,8 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtp import RtpPacket
 from argon2 import PasswordHasher
-from browser import CHROMIUM, FLAGS, NetworkCut, playwright_or_skip
 
+from tests.video.browser import CHROMIUM, FLAGS, NetworkCut, playwright_or_skip
 from video import (
     CabinPeer,
     CameraTrack,

@@ -20,9 +20,9 @@ import pytest_asyncio
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import MediaStreamError
-from browser import login, portal_app, until
 
 from services.sos import AlertPhase, AlertStatus, CallState, SosStation
+from tests.video.browser import login, portal_app, until
 from video import CameraTrack, MicrophoneTrack
 from video.portal.alerts import ALERTS_KEY
 
