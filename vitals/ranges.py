@@ -60,6 +60,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "BMI_ASIAN",
@@ -79,8 +83,12 @@ __all__ = [
 ]
 
 
-def _check_increasing(table: object, names: tuple[str, ...]) -> None:
-    values = [getattr(table, name) for name in names]
+def _check_increasing(
+    table: DataclassInstance, names: tuple[str, ...] = (), unit: int | None = None
+) -> None:
+    """Raise unless ``names`` (all fields by default) increase; ``unit`` indexes pairs."""
+    names = names or tuple(f.name for f in fields(table))
+    values = [getattr(table, n) if unit is None else getattr(table, n)[unit] for n in names]
     if any(b <= a for a, b in itertools.pairwise(values)):
         raise ValueError(f"{type(table).__name__}: {', '.join(names)} must increase")
 
@@ -174,8 +182,7 @@ class TemperatureThresholds:
     hyperpyrexia: float = 41.0
 
     def __post_init__(self) -> None:
-        names = tuple(f.name for f in fields(self))
-        _check_increasing(self, names)
+        _check_increasing(self)
 
 
 TEMPERATURE_DEFAULT = TemperatureThresholds()
@@ -199,7 +206,7 @@ class HeartRateThresholds:
     marked_tachycardia: float = 130.0
 
     def __post_init__(self) -> None:
-        _check_increasing(self, tuple(f.name for f in fields(self)))
+        _check_increasing(self)
 
 
 HEART_RATE_DEFAULT = HeartRateThresholds()
@@ -225,7 +232,7 @@ class BmiThresholds:
     obese_2: float = 30.0
 
     def __post_init__(self) -> None:
-        _check_increasing(self, tuple(f.name for f in fields(self)))
+        _check_increasing(self)
 
 
 BMI_ASIAN = BmiThresholds()
@@ -270,9 +277,7 @@ class GlucoseThresholds:
                 ("severe_hypo", "hypo", "raised_random", "diabetes_random", "very_high"),
                 ("very_high", "crisis"),
             ):
-                values = [getattr(self, name)[unit] for name in chain]
-                if any(b <= a for a, b in itertools.pairwise(values)):
-                    raise ValueError(f"GlucoseThresholds: {', '.join(chain)} must increase")
+                _check_increasing(self, chain, unit)
 
 
 GLUCOSE_ADA_2024 = GlucoseThresholds()
