@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 from hardware.events import SignalKind, WaveformChunk
 from vitals import bp_oscillogram as og
 from vitals.bp import BloodPressure, BpMethod, bp_oscillometric
-from vitals.signal import Quality
+from vitals.signal import Quality, read_chunk
 
 __all__ = ["BpAnalyser"]
 
@@ -66,16 +66,9 @@ class BpAnalyser:
         Raises:
             ValueError: a chunk that is not cuff pressure, or an unknown ``fs``.
         """
-        rate: float | None
-        if isinstance(chunk, WaveformChunk):
-            if chunk.kind is not SignalKind.CUFF_PRESSURE:
-                raise ValueError(f"BpAnalyser takes cuff pressure, not {chunk.kind}")
-            samples, rate, seq = chunk.samples, chunk.fs, chunk.seq
-        else:
-            samples = np.asarray(chunk, dtype=np.float64).ravel()
-            rate, seq = (fs if fs is not None else self.fs), None
-        if rate is None:
-            raise ValueError("fs is unknown: give it with the first samples")
+        if isinstance(chunk, WaveformChunk) and chunk.kind is not SignalKind.CUFF_PRESSURE:
+            raise ValueError(f"BpAnalyser takes cuff pressure, not {chunk.kind}")
+        samples, rate, seq = read_chunk(chunk, fs, self.fs)
         gap = seq is not None and self._next_seq is not None and seq != self._next_seq
         if self.fs is None:
             self.fs = rate

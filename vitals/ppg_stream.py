@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hardware.events import SignalKind, WaveformChunk
 from vitals.ppg import FS_RANGE, PpgMethod, PulseRate, ppg_rate
-from vitals.signal import Quality, SignalWindow
+from vitals.signal import Quality, SignalWindow, stream_rate
 
 __all__ = ["PpgAnalyser", "PpgUpdate"]
 
@@ -180,10 +180,7 @@ class PpgAnalyser(_Windowed):
         else:
             inverted = bool(self.inverted)
             x = np.asarray(chunk, dtype=np.float64).ravel()
-            rate_given = fs if fs is not None else self.fs
-            if rate_given is None:
-                raise ValueError("fs is unknown: give it with the first samples")
-            slices = self._feed((x,), float(rate_given), None, None, frozenset())
+            slices = self._feed((x,), float(stream_rate(fs, self.fs)), None, None, frozenset())
         updates = [self._analyse(s, inverted) for s in slices]
         if updates:
             self.latest = updates[-1]

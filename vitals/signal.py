@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hardware.events import WaveformChunk
 
-__all__ = ["Quality", "SignalWindow", "VitalsWarning", "as_signal"]
+__all__ = ["Quality", "SignalWindow", "VitalsWarning", "as_signal", "read_chunk", "stream_rate"]
 
 
 class VitalsWarning(UserWarning):
@@ -87,6 +87,31 @@ def as_signal(
     return x
 
 
+def stream_rate(fs: float | None, known: float | None) -> float:
+    """The sampling rate given with some samples, else the one already ``known``, Hz.
+
+    Raises:
+        ValueError: neither is known.
+    """
+    rate = fs if fs is not None else known
+    if rate is None:
+        raise ValueError("fs is unknown: give it with the first samples")
+    return rate
+
+
+def read_chunk(
+    chunk: WaveformChunk | ArrayLike, fs: float | None, known: float | None
+) -> tuple[NDArray[np.float64], float, int | None]:
+    """The samples, sampling rate and ``seq`` of a chunk, or of an array (``seq`` None).
+
+    An array's rate is ``fs``, else the one already ``known`` (see :func:`stream_rate`).
+    """
+    if isinstance(chunk, WaveformChunk):
+        return chunk.samples, chunk.fs, chunk.seq
+    samples = np.asarray(chunk, dtype=np.float64).ravel()
+    return samples, stream_rate(fs, known), None
+
+
 class SignalWindow:
     """The last ``seconds`` of one signal, fed chunk by chunk, for streaming analysers.
 
@@ -111,15 +136,7 @@ class SignalWindow:
 
     def push(self, chunk: WaveformChunk | ArrayLike, fs: float | None = None) -> None:
         """Add samples (a chunk, or an array with its ``fs``)."""
-        rate: float | None
-        seq: int | None
-        if isinstance(chunk, WaveformChunk):
-            samples, rate, seq = chunk.samples, chunk.fs, chunk.seq
-        else:
-            samples = np.asarray(chunk, dtype=np.float64).ravel()
-            rate, seq = (fs if fs is not None else self.fs), None
-        if rate is None:
-            raise ValueError("fs is unknown: give it with the first samples")
+        samples, rate, seq = read_chunk(chunk, fs, self.fs)
         if self.fs is None:
             self.fs = rate
         if rate != self.fs or (

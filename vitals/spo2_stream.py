@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from hardware.events import SignalKind, WaveformChunk
 from vitals.ppg import PpgMethod, PulseRate, rate_from_peaks
 from vitals.ppg_stream import _Slice, _Windowed
-from vitals.signal import Quality
+from vitals.signal import Quality, stream_rate
 from vitals.spo2 import ADC_BITS, Spo2, Spo2Method, spo2_from_ratio, spo2_ratio
 from vitals.spo2_calibration import DEFAULT_CALIBRATION, Calibration, get_calibration
 
@@ -170,10 +170,8 @@ class Spo2Analyser(_Windowed):
         i = np.asarray(ir, dtype=np.float64).ravel()
         if r.size != i.size:
             raise ValueError("red and ir must have the same number of samples")
-        rate = fs if fs is not None else self.fs
-        if rate is None:
-            raise ValueError("fs is unknown: give it with the first samples")
-        return self._publish(self._feed((r, i), float(rate), None, None, frozenset()))
+        rate = float(stream_rate(fs, self.fs))
+        return self._publish(self._feed((r, i), rate, None, None, frozenset()))
 
     def _publish(self, slices: list[_Slice]) -> list[Spo2Update]:
         updates = [self._analyse(s) for s in slices]
