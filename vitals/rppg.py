@@ -167,6 +167,10 @@ class _Settings:
         if not (10 <= self.fs <= 120 and 0 < self.max_gap <= 2 and self.max_motion > 0):
             raise ValueError("need fs within 10-120 Hz, max_gap within 0-2 s, max_motion > 0")
 
+    def oldest_needed(self, now: float) -> float:
+        """The earliest frame time, s, that the result at ``now`` may use."""
+        return now - self.window - self.max_gap - 1.0
+
 
 def _evaluate(times: Sequence[float], samples: Sequence[RoiSample], s: _Settings) -> RppgResult:
     """The result at the last of ``samples`` (taken at ``times``, s, increasing)."""
@@ -282,7 +286,7 @@ class RppgAnalyser:
         sample = self.roi.measure(frame, t)
         self._times.append(t)
         self._samples.append(sample)
-        keep_from = t - self._settings.window - self._settings.max_gap - 1.0
+        keep_from = self._settings.oldest_needed(t)
         while self._times[0] < keep_from:
             self._times.popleft()
             self._samples.popleft()
@@ -352,5 +356,5 @@ def rppg_video(
         samples.append(stage.measure(frame, float(t[k])))
     if len(samples) != t.size:
         raise ValueError("fewer frames than times")
-    start = bisect.bisect_left(t.tolist(), t[-1] - window - max_gap - 1.0)
+    start = bisect.bisect_left(t.tolist(), settings.oldest_needed(t[-1]))
     return _evaluate(t.tolist()[start:], samples[start:], settings)
