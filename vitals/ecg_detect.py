@@ -46,6 +46,8 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from scipy import signal as sps
 
+from vitals.signal import butter_bandpass
+
 __all__ = [
     "confirm",
     "detect_consensus",
@@ -73,11 +75,6 @@ _ELGENDI_BETA = 0.08  # Elgendi's offset of the beat average, in means of the sq
 _ELGENDI_MEAN_S = 10.0  # ... a mean over this long a stretch
 
 
-def _bandpass(x: NDArray[np.float64], fs: float, lo: float, hi: float) -> NDArray[np.float64]:
-    sos = sps.butter(2, [lo, min(hi, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    return np.asarray(sps.sosfiltfilt(sos, x), dtype=np.float64)
-
-
 def qrs_energy(
     x: NDArray[np.float64], fs: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -91,7 +88,7 @@ def qrs_energy(
         The 5-15 Hz band-passed signal and its moving-window integral (150 ms, centred)
         of the squared derivative.
     """
-    bp = _bandpass(x, fs, 5.0, 15.0)
+    bp = butter_bandpass(x, fs, 5.0, 15.0)
     d = np.gradient(bp) * fs
     width = max(1, round(0.150 * fs))
     mwi = ndimage.uniform_filter1d(d * d, width, mode="nearest")
@@ -263,7 +260,7 @@ def elgendi_blocks(
     Returns:
         The block mask per sample and the squared band.
     """
-    bp = _bandpass(x, fs, 8.0, 20.0)
+    bp = butter_bandpass(x, fs, 8.0, 20.0)
     y = bp * bp
     ma_qrs = ndimage.uniform_filter1d(y, max(1, round(0.097 * fs)), mode="nearest")
     ma_beat = ndimage.uniform_filter1d(y, max(1, round(0.611 * fs)), mode="nearest")

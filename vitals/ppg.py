@@ -28,16 +28,14 @@ and leave it False for a plethysmogram drawn blood volume up (``SignalKind.PLETH
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import signal as sps
 
 from vitals.ppg_quality import MIN_BEATS, PpgSqi, ppg_sqi
-from vitals.signal import Quality, as_signal
+from vitals.signal import Quality, as_signal, butter_bandpass
 
 __all__ = [
     "PpgMethod",
@@ -64,12 +62,6 @@ PI_MIN = 0.05
 SMALL_PULSE = 0.4
 
 _BAND_HZ = (0.5, 8.0)
-
-
-@functools.lru_cache(maxsize=64)
-def _bandpass(fs: float, low: float, high: float) -> NDArray[np.float64]:
-    sos = sps.butter(2, [low, min(high, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    return np.asarray(sos, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -135,8 +127,8 @@ def ppg_clean(signal: ArrayLike, fs: float, *, inverted: bool = False) -> NDArra
         ValueError: not 1-D, NaN, ``fs`` out of range, or shorter than 1.5 s.
     """
     x = as_signal(signal, fs, min_seconds=MIN_SECONDS, fs_range=FS_RANGE)
-    y = sps.sosfiltfilt(_bandpass(float(fs), *_BAND_HZ), x - x.mean())
-    return np.asarray(-y if inverted else y, dtype=np.float64)
+    y = butter_bandpass(x - x.mean(), float(fs), *_BAND_HZ)
+    return -y if inverted else y
 
 
 def _moving_average(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:

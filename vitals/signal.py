@@ -10,15 +10,25 @@ reason, and whose value is ``None``: never a wrong number with high quality.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import signal as sps
 
 from hardware.events import WaveformChunk
 
-__all__ = ["Quality", "SignalWindow", "VitalsWarning", "as_signal", "read_chunk", "stream_rate"]
+__all__ = [
+    "Quality",
+    "SignalWindow",
+    "VitalsWarning",
+    "as_signal",
+    "butter_bandpass",
+    "read_chunk",
+    "stream_rate",
+]
 
 
 class VitalsWarning(UserWarning):
@@ -85,6 +95,22 @@ def as_signal(
     if np.isinf(x).any() or (not allow_nan and np.isnan(x).any()):
         raise ValueError("signal contains NaN or infinite samples")
     return x
+
+
+def butter_bandpass(
+    x: NDArray[np.float64], fs: float, low: float, high: float
+) -> NDArray[np.float64]:
+    """``x`` through a second-order Butterworth band-pass run forwards and backwards.
+
+    The upper edge is held below 0.45 ``fs``; the filter's design is cached.
+    """
+    return np.asarray(sps.sosfiltfilt(_butter_sos(fs, low, high), x), dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=64)
+def _butter_sos(fs: float, low: float, high: float) -> NDArray[np.float64]:
+    sos = sps.butter(2, [low, min(high, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
+    return np.asarray(sos, dtype=np.float64)
 
 
 def stream_rate(fs: float | None, known: float | None) -> float:
