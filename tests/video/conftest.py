@@ -1,12 +1,14 @@
-"""Fixtures the video tests share: ICE on loopback, and one headless Chromium per module."""
+"""Fixtures the video tests share: ICE on loopback, one headless Chromium per module,
+and, for the console tests, the portal served on 127.0.0.1 and a browser context."""
 
 from __future__ import annotations
 
 import aioice.ice
 import pytest
 import pytest_asyncio
+from aiohttp.test_utils import TestServer
 
-from tests.video.browser import CHROMIUM, FLAGS, playwright_or_skip
+from tests.video.browser import CHROMIUM, FLAGS, playwright_or_skip, portal_app
 
 
 @pytest.fixture
@@ -33,3 +35,35 @@ async def browser():
         chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         await chromium.close()
+
+
+@pytest.fixture
+def stations():
+    """The stations :func:`portal` registers; a module overrides this fixture for others."""
+    return ("tram-phuong-7",)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def portal(tmp_path, stations):
+    """The portal (:func:`tests.video.browser.portal_app`) served on 127.0.0.1.
+
+    The server carries ``base`` (its URL) and ``keys`` (each station's key).
+    """
+    app, store, keys = portal_app(tmp_path, stations=stations)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    server.base = f"http://127.0.0.1:{server.port}"
+    server.keys = keys
+    try:
+        yield server
+    finally:
+        await server.close()
+        store.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def context(browser):
+    """A browser context of its own (cookies) for one test, Vietnamese, on a 1440x900 screen."""
+    ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    yield ctx
+    await ctx.close()

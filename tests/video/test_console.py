@@ -12,9 +12,7 @@ import asyncio
 import json
 
 import pytest
-import pytest_asyncio
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
 from cabin.measure import Vital
 from tests.video.browser import (
@@ -24,7 +22,6 @@ from tests.video.browser import (
     ecg_chunk,
     login,
     pleth_chunk,
-    portal_app,
     state,
     until,
     wait_state,
@@ -52,25 +49,9 @@ STATION = "tram-phuong-7"
 TIMEOUT = 15.0
 
 
-@pytest_asyncio.fixture(loop_scope="module")
-async def portal(tmp_path):
-    app, store, keys = portal_app(tmp_path, stations=(STATION, "tram-phuong-9"))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server.base = f"http://127.0.0.1:{server.port}"
-    server.keys = keys
-    try:
-        yield server
-    finally:
-        await server.close()
-        store.close()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def context(browser):
-    ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
-    yield ctx
-    await ctx.close()
+@pytest.fixture
+def stations():
+    return (STATION, "tram-phuong-9")
 
 
 def sent_control(cabin, kind):

@@ -15,9 +15,7 @@ import time
 
 import numpy as np
 import pytest
-import pytest_asyncio
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
@@ -29,7 +27,6 @@ from tests.video.browser import (
     console_ready,
     ecg_chunk,
     login,
-    portal_app,
     state,
     until,
     wait_state,
@@ -48,18 +45,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 STATIONS = ("tram-phuong-7", "tram-phuong-9")
 
 
-@pytest_asyncio.fixture(loop_scope="module")
-async def portal(tmp_path):
-    app, store, keys = portal_app(tmp_path, stations=STATIONS)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server.base = f"http://127.0.0.1:{server.port}"
-    server.keys = keys
-    try:
-        yield server
-    finally:
-        await server.close()
-        store.close()
+@pytest.fixture
+def stations():
+    return STATIONS
 
 
 async def doctor_page(browser, portal, username):

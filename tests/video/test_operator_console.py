@@ -16,13 +16,11 @@ import os
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import MediaStreamError
 
 from services.sos import AlertPhase, AlertStatus, CallState, SosStation
-from tests.video.browser import login, portal_app, until
+from tests.video.browser import login, until
 from video import CameraTrack, MicrophoneTrack
 from video.portal.alerts import ALERTS_KEY
 
@@ -30,27 +28,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 STATION = "tram-phuong-7"
 TIMEOUT = 20.0
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def portal(tmp_path):
-    app, store, keys = portal_app(tmp_path, stations=(STATION,))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server.base = f"http://127.0.0.1:{server.port}"
-    server.keys = keys
-    try:
-        yield server
-    finally:
-        await server.close()
-        store.close()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def context(browser):
-    ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
-    yield ctx
-    await ctx.close()
 
 
 async def publish(page, name: str) -> None:
