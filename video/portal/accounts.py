@@ -192,6 +192,14 @@ class AccountStore:
             except sqlite3.Error as exc:
                 raise StoreError("the portal's account database failed") from exc
 
+    def _update_one(self, sql: str, params: tuple[object, ...], key: str) -> None:
+        """Run an UPDATE of the row named ``key``; ``KeyError`` if there is none."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("the account store is closed")
+            if self._conn.execute(sql, params).rowcount == 0:
+                raise KeyError(key)
+
     # Accounts
 
     def add_account(
@@ -241,28 +249,21 @@ class AccountStore:
 
     def set_disabled(self, username: str, disabled: bool = True) -> None:
         """Disable (or enable again) an account. Raises ``KeyError`` if unknown."""
-        with self._lock:
-            if self._closed:
-                raise StoreError("the account store is closed")
-            cursor = self._conn.execute(
-                "UPDATE account SET disabled = ? WHERE username = ?", (int(disabled), username)
-            )
-            if cursor.rowcount == 0:
-                raise KeyError(username)
+        self._update_one(
+            "UPDATE account SET disabled = ? WHERE username = ?",
+            (int(disabled), username),
+            username,
+        )
 
     def set_password(self, username: str, password: str) -> None:
         """Replace an account's password. Raises ``KeyError`` if unknown."""
         check_password(password)
         password_hash = self._hasher.hash(password)
-        with self._lock:
-            if self._closed:
-                raise StoreError("the account store is closed")
-            cursor = self._conn.execute(
-                "UPDATE account SET password_hash = ? WHERE username = ?",
-                (password_hash, username),
-            )
-            if cursor.rowcount == 0:
-                raise KeyError(username)
+        self._update_one(
+            "UPDATE account SET password_hash = ? WHERE username = ?",
+            (password_hash, username),
+            username,
+        )
 
     def verify_password(self, username: str, password: str) -> Account | None:
         """The account if ``password`` is right and the account enabled, else ``None``.
@@ -337,15 +338,11 @@ class AccountStore:
 
     def set_station_disabled(self, station_id: str, disabled: bool = True) -> None:
         """Disable (or enable again) a station. Raises ``KeyError`` if unknown."""
-        with self._lock:
-            if self._closed:
-                raise StoreError("the account store is closed")
-            cursor = self._conn.execute(
-                "UPDATE station SET disabled = ? WHERE station_id = ?",
-                (int(disabled), station_id),
-            )
-            if cursor.rowcount == 0:
-                raise KeyError(station_id)
+        self._update_one(
+            "UPDATE station SET disabled = ? WHERE station_id = ?",
+            (int(disabled), station_id),
+            station_id,
+        )
 
 
 def _account(row: tuple[object, ...]) -> Account:
