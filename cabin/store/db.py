@@ -27,7 +27,13 @@ from typing import Any, Self
 
 from cabin.errors import StoreError
 from cabin.store.crypto import FieldCipher
-from cabin.store.migrations import MIGRATIONS, Migration, apply_migrations, schema_version
+from cabin.store.migrations import (
+    MIGRATIONS,
+    Migration,
+    _error_name,
+    apply_migrations,
+    schema_version,
+)
 
 __all__ = ["Database", "lastrowid", "require_text"]
 
@@ -279,10 +285,6 @@ def require_text(value: str, name: str) -> None:
     """Refuse (``ValueError``) anything but a non-blank string for argument ``name``."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string")
-
-
-def _error_name(exc: sqlite3.Error) -> str:
-    return getattr(exc, "sqlite_errorname", None) or type(exc).__name__
 
 
 def _store_error(exc: sqlite3.Error) -> StoreError:
