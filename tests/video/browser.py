@@ -7,6 +7,7 @@ on 127.0.0.1 (a secure context, so getUserMedia is allowed).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from collections import deque
@@ -47,6 +48,18 @@ def playwright_or_skip():
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make deps installs it)")
     return api
+
+
+@contextlib.asynccontextmanager
+async def launched_chromium():
+    """Debian's Chromium, headless with fake media; skips the test when it is absent."""
+    api = playwright_or_skip()
+    async with api.async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 # The portal, a cabin and the doctor's login, as the console tests use them.

@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
-from tests.video.browser import CHROMIUM, FLAGS, playwright_or_skip, portal_app
+from tests.video.browser import launched_chromium, portal_app
 
 
 @pytest.fixture
@@ -30,11 +30,8 @@ def loopback_ice(monkeypatch):
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser():
     """Debian's Chromium, headless with fake media, shared by a module's tests."""
-    api = playwright_or_skip()
-    async with api.async_playwright() as driver:
-        chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    async with launched_chromium() as chromium:
         yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ on 127.0.0.1 (a secure context, so getUserMedia is allowed).
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
 from aiohttp import web
 
-from tests.video.browser import CHROMIUM, FLAGS
+from tests.video.browser import launched_chromium
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>chờ</title>
 <h1>Bảng điều khiển bác sĩ</h1>
@@ -23,10 +20,6 @@ navigator.mediaDevices.getUserMedia({video: true, audio: true})
 
 
 async def test_chromium_starts_headless_with_a_fake_camera_and_microphone():
-    playwright_api = pytest.importorskip("playwright.async_api")
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make deps installs it)")
-
     async def console(_: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
@@ -38,15 +31,11 @@ async def test_chromium_starts_headless_with_a_fake_camera_and_microphone():
     await site.start()
     port = runner.addresses[0][1]
     try:
-        async with playwright_api.async_playwright() as driver:
-            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            try:
-                page = await browser.new_page()
-                await page.goto(f"http://127.0.0.1:{port}/")
-                await page.wait_for_function("document.title !== 'chờ'", timeout=15_000)
-                assert await page.title() == "audio,video"
-                assert "Bảng điều khiển bác sĩ" in await page.inner_text("h1")
-            finally:
-                await browser.close()
+        async with launched_chromium() as browser:
+            page = await browser.new_page()
+            await page.goto(f"http://127.0.0.1:{port}/")
+            await page.wait_for_function("document.title !== 'chờ'", timeout=15_000)
+            assert await page.title() == "audio,video"
+            assert "Bảng điều khiển bác sĩ" in await page.inner_text("h1")
     finally:
         await runner.cleanup()

@@ -27,7 +27,7 @@ from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtp import RtpPacket
 from argon2 import PasswordHasher
 
-from tests.video.browser import CHROMIUM, FLAGS, NetworkCut, playwright_or_skip
+from tests.video.browser import NetworkCut, launched_chromium
 from video import (
     CabinPeer,
     CameraTrack,
@@ -315,13 +315,8 @@ async def portal(tmp_path):
 
 @pytest.fixture
 async def chromium():
-    playwright_api = playwright_or_skip()
-    async with playwright_api.async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with launched_chromium() as browser:
+        yield browser
 
 
 class Call:
