@@ -28,7 +28,7 @@ from scipy import signal as sps
 from vitals.ecg_detect import detect_consensus, detect_elgendi, detect_pantompkins
 from vitals.signal import Quality, as_signal
 
-__all__ = ["ECG_FS_RANGE", "EcgPeaks", "ecg_clean", "ecg_peaks"]
+__all__ = ["ECG_FS_RANGE", "EcgPeaks", "ecg_clean", "ecg_peaks", "interval_pairs"]
 
 #: Sampling rates the ECG functions accept, Hz.
 ECG_FS_RANGE = (100.0, 4000.0)
@@ -152,23 +152,19 @@ class EcgPeaks:
     @property
     def rr_intervals(self) -> NDArray[np.float64]:
         """RR intervals in s between consecutive peaks of the same segment."""
-        return rr_within_segments(self.indices, self.segments, self.fs)
+        rr = np.diff(self.indices) / self.fs
+        return np.asarray(rr[interval_pairs(self)], dtype=np.float64)
 
 
-def rr_within_segments(
-    indices: NDArray[np.intp], segments: tuple[tuple[int, int], ...], fs: float
-) -> NDArray[np.float64]:
-    """RR intervals (s) of consecutive peaks, leaving out pairs split by a gap."""
-    if indices.size < 2:
-        return np.empty(0)
-    rr = np.diff(indices) / fs
-    if not segments:
-        return np.asarray(rr, dtype=np.float64)
-    seg_of = np.full(indices.size, -1)
-    for k, (a, b) in enumerate(segments):
-        seg_of[(indices >= a) & (indices < b)] = k
-    same = seg_of[1:] == seg_of[:-1]
-    return np.asarray(rr[same], dtype=np.float64)
+def interval_pairs(peaks: EcgPeaks) -> NDArray[np.bool_]:
+    """Per pair of consecutive peaks, whether they make an RR interval (same segment)."""
+    idx = peaks.indices
+    if idx.size < 2 or not peaks.segments:
+        return np.ones(max(0, idx.size - 1), dtype=bool)
+    seg_of = np.full(idx.size, -1)
+    for k, (a, b) in enumerate(peaks.segments):
+        seg_of[(idx >= a) & (idx < b)] = k
+    return np.asarray(seg_of[1:] == seg_of[:-1], dtype=np.bool_)
 
 
 _DETECTORS: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.intp]]] = {

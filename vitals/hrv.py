@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from vitals.ecg import EcgPeaks, PeakMethod, ecg_peaks
+from vitals.ecg import EcgPeaks, PeakMethod, ecg_peaks, interval_pairs
 from vitals.signal import Quality
 
 __all__ = [
@@ -101,17 +101,6 @@ def nn_mask(rr: NDArray[np.float64]) -> NDArray[np.bool_]:
         ref = float(np.median(around))
         keep[i] = abs(float(rr[i]) - ref) <= NN_TOLERANCE * ref
     return keep
-
-
-def interval_pairs(peaks: EcgPeaks) -> NDArray[np.bool_]:
-    """Per pair of consecutive peaks, whether they make an RR interval (same segment)."""
-    idx = peaks.indices
-    if idx.size < 2 or not peaks.segments:
-        return np.ones(max(0, idx.size - 1), dtype=bool)
-    seg_of = np.full(idx.size, -1)
-    for k, (a, b) in enumerate(peaks.segments):
-        seg_of[(idx >= a) & (idx < b)] = k
-    return np.asarray(seg_of[1:] == seg_of[:-1], dtype=np.bool_)
 
 
 def rr_series(peaks: EcgPeaks) -> RRSeries:
