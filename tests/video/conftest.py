@@ -27,6 +27,21 @@ def loopback_ice(monkeypatch):
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand (``clock.now += 60``)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser():
     """Debian's Chromium, headless with fake media, shared by a module's tests."""

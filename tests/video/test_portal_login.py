@@ -26,14 +26,6 @@ PASSWORD = "mưa-phùn-Hà-Nội-2024"  # noqa: S105 (invented, for tests)
 WRONG = "wrong-password-1"
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 async def _doctor_page(request):
     session = require_role(request, "doctor")
     return web.Response(text=f"hello {session.account.display_name}")
@@ -46,11 +38,6 @@ async def _doctor_action(request):
 
 async def _station_ping(request):
     return web.Response(text=require_station(request))
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

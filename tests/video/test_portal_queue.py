@@ -12,26 +12,12 @@ from video.portal.consults import (
     parse_summary,
 )
 
-
-class FakeClock:
-    def __init__(self):
-        self.now = 5000.0
-
-    def __call__(self):
-        return self.now
-
-
 GOOD = {
     "age": 71,
     "sex": "female",
     "values": {"bp_sys": 152, "spo2": {"value": 95, "unit": "%"}},
     "flags": ["bp_high"],
 }
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

@@ -21,19 +21,6 @@ SUMMARY = {"age": 68, "sex": "male", "values": {"bp_sys": 158, "hr": 88}, "flags
 TIMEOUT = 5.0
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
 @pytest.fixture
 async def portal(tmp_path, clock):
     store = AccountStore.open(tmp_path / "portal.db", hasher=FAST)
