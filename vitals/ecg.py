@@ -26,7 +26,7 @@ from scipy import ndimage
 from scipy import signal as sps
 
 from vitals.ecg_detect import detect_consensus, detect_elgendi, detect_pantompkins
-from vitals.signal import Quality, as_signal
+from vitals.signal import Quality, as_signal, freeze_arrays
 
 __all__ = ["ECG_FS_RANGE", "EcgPeaks", "ecg_clean", "ecg_peaks", "interval_pairs"]
 
@@ -139,10 +139,7 @@ class EcgPeaks:
     unit: str = "1"
 
     def __post_init__(self) -> None:
-        for name in ("indices", "polarity", "similarity"):
-            arr = np.array(getattr(self, name))
-            arr.flags.writeable = False
-            object.__setattr__(self, name, arr)
+        freeze_arrays(self, "indices", "polarity", "similarity")
 
     @property
     def times(self) -> NDArray[np.float64]:

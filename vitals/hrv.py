@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vitals.ecg import EcgPeaks, PeakMethod, ecg_peaks, interval_pairs
-from vitals.signal import Quality
+from vitals.signal import Quality, freeze_arrays
 
 __all__ = [
     "HeartRate",
@@ -51,13 +51,6 @@ MIN_NN = 20  # fewest NN intervals HRV is given for
 MIN_NN_FRACTION = 0.6  # fewer RR intervals kept as NN than this: too irregular or noisy
 STANDARD_HRV_S = 300.0  # the Task Force's short-term recording, s
 MIN_RATE_BEATS = 3  # fewest beats a heart rate is given for
-
-
-def _freeze(obj: object, *names: str) -> None:
-    for name in names:
-        arr = np.array(getattr(obj, name))
-        arr.flags.writeable = False
-        object.__setattr__(obj, name, arr)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -83,7 +76,7 @@ class RRSeries:
     unit: str = "s"
 
     def __post_init__(self) -> None:
-        _freeze(self, "intervals", "times", "normal")
+        freeze_arrays(self, "intervals", "times", "normal")
 
     @property
     def nn(self) -> NDArray[np.float64]:

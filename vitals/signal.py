@@ -26,6 +26,7 @@ __all__ = [
     "VitalsWarning",
     "as_signal",
     "butter_bandpass",
+    "freeze_arrays",
     "read_chunk",
     "stream_rate",
 ]
@@ -95,6 +96,14 @@ def as_signal(
     if np.isinf(x).any() or (not allow_nan and np.isnan(x).any()):
         raise ValueError("signal contains NaN or infinite samples")
     return x
+
+
+def freeze_arrays(obj: object, *names: str) -> None:
+    """Replace the fields ``names`` of a frozen dataclass with read-only array copies."""
+    for name in names:
+        arr = np.array(getattr(obj, name))
+        arr.flags.writeable = False
+        object.__setattr__(obj, name, arr)
 
 
 def butter_bandpass(
