@@ -46,7 +46,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from scipy import signal as sps
 
-from vitals.signal import butter_bandpass
+from vitals.signal import butter_bandpass, true_runs
 
 __all__ = [
     "confirm",
@@ -288,10 +288,9 @@ def detect_elgendi(x: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
     """
     on, y = elgendi_blocks(x, fs)
     w1 = max(1, round(0.097 * fs))
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
     beats: list[int] = []
     refractory = round(0.3 * fs)
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in true_runs(on):
         if b - a < w1:
             continue
         i = int(a + np.argmax(y[a:b]))

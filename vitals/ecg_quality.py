@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from vitals.signal import Quality
+from vitals.signal import Quality, true_runs
 
 __all__ = [
     "BSQI_MIN",
@@ -52,11 +52,6 @@ QRS_HALF_S = 0.08  # half the window compared between beats, s
 CLIPPED_BEATS = 0.2  # more clipped R peaks than this fraction: refuse
 
 
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-
-
 def usable_segments(x: NDArray[np.float64], fs: float) -> tuple[list[tuple[int, int]], str]:
     """The stretches worth analysing, and a refusal reason if too little is left.
 
@@ -73,7 +68,7 @@ def usable_segments(x: NDArray[np.float64], fs: float) -> tuple[list[tuple[int, 
     bad = np.zeros(n, dtype=bool)
     constant = np.concatenate([[False], np.abs(np.diff(x)) <= 1e-9])
     rail = False
-    for a, b in _runs(constant):
+    for a, b in true_runs(constant):
         if b - a + 1 >= FLAT_RUN_S * fs:
             bad[max(0, a - 1) : b] = True
             rail = True
@@ -85,10 +80,10 @@ def usable_segments(x: NDArray[np.float64], fs: float) -> tuple[list[tuple[int, 
     margin = round(MARGIN_S * fs)
     if bad.any():
         grown = bad.copy()
-        for a, b in _runs(bad):
+        for a, b in true_runs(bad):
             grown[max(0, a - margin) : b + margin] = True
         bad = grown
-    segments = [(a, b) for a, b in _runs(~bad) if b - a >= MIN_SEGMENT_S * fs]
+    segments = [(a, b) for a, b in true_runs(~bad) if b - a >= MIN_SEGMENT_S * fs]
     usable = sum(b - a for a, b in segments)
     if usable < MIN_USABLE_FRACTION * n or not segments:
         return segments, "lead_off" if rail else "flat"

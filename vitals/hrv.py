@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vitals.ecg import EcgPeaks, PeakMethod, ecg_peaks, interval_pairs
-from vitals.signal import Quality, freeze_arrays
+from vitals.signal import Quality, freeze_arrays, true_runs
 
 __all__ = [
     "HeartRate",
@@ -116,8 +116,7 @@ def rr_series(peaks: EcgPeaks) -> RRSeries:
     times = idx[1:] / peaks.fs
     # The NN filter runs per segment so that a gap does not make neighbours of strangers.
     normal = np.zeros(rr.size, dtype=bool)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], pairs.astype(np.int8), [0]])))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in true_runs(pairs):
         normal[a:b] = nn_mask(rr[a:b])
     return RRSeries(rr[pairs], times[pairs], normal[pairs], peaks.fs, peaks.method, peaks.quality)
 

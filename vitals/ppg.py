@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vitals.ppg_quality import MIN_BEATS, PpgSqi, ppg_sqi
-from vitals.signal import Quality, as_signal, butter_bandpass
+from vitals.signal import Quality, as_signal, butter_bandpass, true_runs
 
 __all__ = [
     "PpgMethod",
@@ -157,13 +157,9 @@ def _peaks_elgendi(clean: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
     w1 = max(1, round(0.111 * fs))
     ma_peak = _moving_average(z, w1)
     ma_beat = _moving_average(z, max(1, round(0.667 * fs)))
-    blocks = np.concatenate(([0], (ma_peak > ma_beat + 0.02 * z.mean()).astype(np.int8), [0]))
-    edges = np.diff(blocks)
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    wide = ends - starts >= w1
+    blocks = true_runs(ma_peak > ma_beat + 0.02 * z.mean())
     cand = np.array(
-        [s + int(np.argmax(clean[s:e])) for s, e in zip(starts[wide], ends[wide], strict=True)],
-        dtype=np.intp,
+        [s + int(np.argmax(clean[s:e])) for s, e in blocks if e - s >= w1], dtype=np.intp
     )
     kept = _refractory(cand, clean[cand], round(60.0 / RATE_RANGE[1] * fs))
     return cand[kept]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from vitals.signal import Quality
+from vitals.signal import Quality, true_runs
 
 __all__ = ["PpgSqi", "clipped_fraction", "ppg_sqi"]
 
@@ -84,11 +84,8 @@ def clipped_fraction(x: NDArray[np.float64], fs: float) -> float:
     if x.size == 0:
         return 0.0
     at_rail = (x == x.max()) | (x == x.min())
-    edges = np.diff(np.concatenate(([0], at_rail.astype(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    lengths = ends - starts
     shortest = max(3, round(0.05 * fs))
-    return float(lengths[lengths >= shortest].sum()) / x.size
+    return sum(b - a for a, b in true_runs(at_rail) if b - a >= shortest) / x.size
 
 
 def _template_correlation(clean: NDArray[np.float64], peaks: NDArray[np.intp]) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "freeze_arrays",
     "read_chunk",
     "stream_rate",
+    "true_runs",
 ]
 
 
@@ -96,6 +97,12 @@ def as_signal(
     if np.isinf(x).any() or (not allow_nan and np.isnan(x).any()):
         raise ValueError("signal contains NaN or infinite samples")
     return x
+
+
+def true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` index ranges of the runs of True in ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def freeze_arrays(obj: object, *names: str) -> None:
