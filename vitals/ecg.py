@@ -26,7 +26,7 @@ from scipy import ndimage
 from scipy import signal as sps
 
 from vitals.ecg_detect import detect_consensus, detect_elgendi, detect_pantompkins
-from vitals.signal import Quality, as_signal, freeze_arrays
+from vitals.signal import Quality, as_signal, freeze_arrays, keep_taller
 
 __all__ = ["ECG_FS_RANGE", "EcgPeaks", "ecg_clean", "ecg_peaks", "interval_pairs"]
 
@@ -233,14 +233,7 @@ def _one_per_refractory(
     slope = np.abs(np.gradient(clean))
     half = max(1, round(0.04 * fs))
     energy = np.array([float(np.sum(slope[max(0, i - half) : i + half + 1] ** 2)) for i in peaks])
-    gap = round(_REFRACTORY_S * fs)
-    keep: list[int] = [0]
-    for k in range(1, peaks.size):
-        j = keep[-1]
-        if peaks[k] - peaks[j] >= gap:
-            keep.append(k)
-        elif energy[k] > energy[j]:
-            keep[-1] = k
+    keep = keep_taller(peaks, energy, round(_REFRACTORY_S * fs))
     return peaks[keep], sign[keep]
 
 

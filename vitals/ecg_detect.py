@@ -46,7 +46,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from scipy import signal as sps
 
-from vitals.signal import butter_bandpass, true_runs
+from vitals.signal import butter_bandpass, keep_taller, true_runs
 
 __all__ = [
     "confirm",
@@ -288,18 +288,10 @@ def detect_elgendi(x: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
     """
     on, y = elgendi_blocks(x, fs)
     w1 = max(1, round(0.097 * fs))
-    beats: list[int] = []
-    refractory = round(0.3 * fs)
-    for a, b in true_runs(on):
-        if b - a < w1:
-            continue
-        i = int(a + np.argmax(y[a:b]))
-        if beats and i - beats[-1] < refractory:
-            if y[i] > y[beats[-1]]:
-                beats[-1] = i
-            continue
-        beats.append(i)
-    return np.asarray(beats, dtype=np.intp)
+    cand = np.array(
+        [a + int(np.argmax(y[a:b])) for a, b in true_runs(on) if b - a >= w1], dtype=np.intp
+    )
+    return cand[keep_taller(cand, y[cand], round(0.3 * fs))]
 
 
 def detect_consensus(x: NDArray[np.float64], fs: float) -> NDArray[np.intp]:

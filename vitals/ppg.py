@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vitals.ppg_quality import MIN_BEATS, PpgSqi, ppg_sqi
-from vitals.signal import Quality, as_signal, butter_bandpass, true_runs
+from vitals.signal import Quality, as_signal, butter_bandpass, keep_taller, true_runs
 
 __all__ = [
     "PpgMethod",
@@ -140,18 +140,6 @@ def _moving_average(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     return np.asarray((c[hi] - c[lo]) / (hi - lo), dtype=np.float64)
 
 
-def _refractory(cand: NDArray[np.intp], height: NDArray[np.float64], gap: int) -> list[int]:
-    """Keep the taller of any two candidates closer than ``gap`` samples."""
-    kept: list[int] = []
-    for i in range(cand.size):
-        if kept and cand[i] - cand[kept[-1]] < gap:
-            if height[i] > height[kept[-1]]:
-                kept[-1] = i
-        else:
-            kept.append(i)
-    return kept
-
-
 def _peaks_elgendi(clean: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
     z = np.clip(clean, 0.0, None) ** 2
     w1 = max(1, round(0.111 * fs))
@@ -161,7 +149,7 @@ def _peaks_elgendi(clean: NDArray[np.float64], fs: float) -> NDArray[np.intp]:
     cand = np.array(
         [s + int(np.argmax(clean[s:e])) for s, e in blocks if e - s >= w1], dtype=np.intp
     )
-    kept = _refractory(cand, clean[cand], round(60.0 / RATE_RANGE[1] * fs))
+    kept = keep_taller(cand, clean[cand], round(60.0 / RATE_RANGE[1] * fs))
     return cand[kept]
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "as_signal",
     "butter_bandpass",
     "freeze_arrays",
+    "keep_taller",
     "read_chunk",
     "stream_rate",
     "true_runs",
@@ -103,6 +104,21 @@ def true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     """The ``(start, stop)`` index ranges of the runs of True in ``mask``."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def keep_taller(positions: NDArray[np.intp], heights: NDArray[np.float64], gap: int) -> list[int]:
+    """Which candidates to keep, in order: of any two closer than ``gap`` samples, the taller.
+
+    Each candidate is compared with the last one kept; ``heights`` go with ``positions``.
+    """
+    kept: list[int] = []
+    for i in range(positions.size):
+        if kept and positions[i] - positions[kept[-1]] < gap:
+            if heights[i] > heights[kept[-1]]:
+                kept[-1] = i
+        else:
+            kept.append(i)
+    return kept
 
 
 def freeze_arrays(obj: object, *names: str) -> None:
