@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 
 from cabin.card_camera import CardCamera
-from cabin.controller import Controller
 from cabin.store import Store
-from cabin.ui.kiosk import Kiosk, KioskSettings
-from cabin.voice import Voice, VoiceSettings
+from cabin.ui.kiosk import KioskSettings
 from hardware.hub import DeviceHub
-from tests.cabin.ui.conftest import run
-from tests.cabin.ui.kiosk_helpers import SIZE, Station
+from tests.cabin.ui.conftest import run, running_kiosk
+from tests.cabin.ui.kiosk_helpers import Station
 from tests.services.dossier_kiosk import kiosk_on
 
 __all__ = ["kiosk_on", "kiosk_station", "run"]
@@ -29,27 +26,22 @@ def kiosk_station(qtbot, tmp_path: Path):
     and ``station_id`` the controller's.
     """
 
-    @contextlib.asynccontextmanager
-    async def open_kiosk(
+    def open_kiosk(
         store: Store,
         settings: KioskSettings,
         *,
         camera: CardCamera | None = None,
         station_id: str = "station-test",
-    ) -> AsyncIterator[Station]:
-        hub = DeviceHub([])
-        await hub.start()
-        voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-        controller = Controller(hub, store, station_id, voice=voice)
-        kiosk = Kiosk(controller, settings, camera=camera)
-        qtbot.addWidget(kiosk)
-        kiosk.resize(*SIZE)
-        kiosk.show()
-        kiosk.start(tick_seconds=None)
-        try:
-            yield Station(qtbot, kiosk, hub, store, tmp_path / "screens")
-        finally:
-            await kiosk.aclose()
-            await hub.close()
+    ) -> AbstractAsyncContextManager[Station]:
+        return running_kiosk(
+            qtbot,
+            tmp_path,
+            DeviceHub([]),
+            store,
+            settings,
+            camera=camera,
+            station_id=station_id,
+            tick_seconds=None,
+        )
 
     return open_kiosk

@@ -48,8 +48,7 @@ def run(qapp) -> Callable[[Coroutine[Any, Any, None]], None]:
 def station(qtbot, store: Store, tmp_path: Path):
     """``async with station(("oximeter", "sim:cms50d"), ...) as s``: a kiosk on those devices."""
 
-    @contextlib.asynccontextmanager
-    async def open_station(
+    def open_station(
         *specs: tuple[str, str],
         timer: IdleTimer = DEFAULT_TIMER,
         tick_seconds: float = 1.0,
@@ -58,16 +57,7 @@ def station(qtbot, store: Store, tmp_path: Path):
         hospitals: tuple[tuple[str, str], ...] = (),
         consult: ConsultSettings | None = None,
         services: tuple[Any, ...] = (),
-    ) -> AsyncIterator[Station]:
-        hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
-        await hub.start()
-        # Every device streaming before anything else: Python 3.11's wait_for can swallow
-        # the cancellation of a driver still in its handshake, and hub.close() then hangs.
-        async with asyncio.timeout(15):
-            while any(st.state != DeviceState.CONNECTED for st in hub.status().values()):
-                await asyncio.sleep(0.05)
-        voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
-        controller = Controller(hub, store, "station-test", voice=voice, timer=timer)
+    ) -> contextlib.AbstractAsyncContextManager[Station]:
         settings = KioskSettings(
             station_name="Trạm thử nghiệm",
             hospital=HOSPITAL,
@@ -77,16 +67,54 @@ def station(qtbot, store: Store, tmp_path: Path):
             consult=consult,
             services=services,
         )
+        hub = DeviceHub([DeviceSpec(device_id, moniker) for device_id, moniker in specs])
         card_camera = CardCamera(camera, decode_every=2) if camera is not None else None
-        kiosk = Kiosk(controller, settings, camera=card_camera)
-        qtbot.addWidget(kiosk)
-        kiosk.resize(*SIZE)
-        kiosk.show()
-        kiosk.start(tick_seconds=tick_seconds)
-        try:
-            yield Station(qtbot, kiosk, hub, store, tmp_path / "screens")
-        finally:
-            await kiosk.aclose()
-            await hub.close()
+        return running_kiosk(
+            qtbot,
+            tmp_path,
+            hub,
+            store,
+            settings,
+            camera=card_camera,
+            timer=timer,
+            tick_seconds=tick_seconds,
+        )
 
     return open_station
+
+
+@contextlib.asynccontextmanager
+async def running_kiosk(
+    qtbot,
+    tmp_path: Path,
+    hub: DeviceHub,
+    store: Store,
+    settings: KioskSettings,
+    *,
+    camera: CardCamera | None = None,
+    station_id: str = "station-test",
+    timer: IdleTimer = DEFAULT_TIMER,
+    tick_seconds: float | None = 1.0,
+) -> AsyncIterator[Station]:
+    """Start ``hub``, then show a kiosk on it at the cabin's size; close both when done.
+
+    ``tick_seconds=None`` does not tick; speech and screens go under ``tmp_path``.
+    """
+    await hub.start()
+    # Every device streaming before anything else: Python 3.11's wait_for can swallow
+    # the cancellation of a driver still in its handshake, and hub.close() then hangs.
+    async with asyncio.timeout(15):
+        while any(st.state != DeviceState.CONNECTED for st in hub.status().values()):
+            await asyncio.sleep(0.05)
+    voice = Voice(VoiceSettings(out_dir=tmp_path / "speech"))
+    controller = Controller(hub, store, station_id, voice=voice, timer=timer)
+    kiosk = Kiosk(controller, settings, camera=camera)
+    qtbot.addWidget(kiosk)
+    kiosk.resize(*SIZE)
+    kiosk.show()
+    kiosk.start(tick_seconds=tick_seconds)
+    try:
+        yield Station(qtbot, kiosk, hub, store, tmp_path / "screens")
+    finally:
+        await kiosk.aclose()
+        await hub.close()
