@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import time
 from collections import deque
@@ -123,6 +124,27 @@ async def wait_state(page, expression, timeout=15.0):
         f"() => {{ const s = window.consoleState; return !!(s && ({expression})); }}",
         timeout=timeout * 1000,
     )
+
+
+async def recv_type(ws, kind, *, skip=frozenset({"queue"}), timeout=10.0):
+    """The doctor socket's next message of ``kind``; any other must be of a type in ``skip``."""
+    while True:
+        msg = await asyncio.wait_for(ws.receive(), timeout)
+        assert msg.type.name == "TEXT", msg
+        message = json.loads(msg.data)
+        if message["type"] == kind:
+            return message
+        assert message["type"] in skip, message
+
+
+async def accept_first_consult(ws, peer):
+    """Start the cabin ``peer`` and, as the doctor on socket ``ws``, accept its consult."""
+    await recv_type(ws, "queue", skip=frozenset())
+    await peer.start()
+    items = []
+    while not items:
+        items = (await recv_type(ws, "queue"))["items"]
+    await ws.send_json({"type": "accept", "consult": items[0]["consult"]})
 
 
 class Cabin:

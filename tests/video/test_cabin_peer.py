@@ -16,6 +16,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from argon2 import PasswordHasher
 
+from tests.video.browser import accept_first_consult, recv_type
 from video import CameraTrack, MicrophoneTrack
 from video.peer import CabinPeer, PeerStatus
 from video.portal import AUTH_KEY, SESSION_COOKIE, AccountStore
@@ -48,16 +49,6 @@ async def doctor_socket(client):
         "Origin": f"http://{client.host}:{client.port}",
     }
     return await client.ws_connect("/ws/doctor", headers=headers)
-
-
-async def recv_type(ws, kind, *, skip=frozenset({"queue"})):
-    while True:
-        msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
-        assert msg.type.name == "TEXT", msg
-        message = json.loads(msg.data)
-        if message["type"] == kind:
-            return message
-        assert message["type"] in skip, message
 
 
 async def next_status(peer, kind):
@@ -197,12 +188,7 @@ async def test_the_doctors_video_reaches_on_track(portal, loopback_ice):
     doctor_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     doctor_ws = await doctor_socket(portal)
     try:
-        await recv_type(doctor_ws, "queue", skip=frozenset())
-        await peer.start()
-        items = []
-        while not items:
-            items = (await recv_type(doctor_ws, "queue"))["items"]
-        await doctor_ws.send_json({"type": "accept", "consult": items[0]["consult"]})
+        await accept_first_consult(doctor_ws, peer)
         await recv_type(doctor_ws, "accepted")
         offer = await recv_type(doctor_ws, "offer")
         await doctor_pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))

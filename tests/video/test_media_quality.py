@@ -27,7 +27,7 @@ from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtp import RtpPacket
 from argon2 import PasswordHasher
 
-from tests.video.browser import NetworkCut, launched_chromium
+from tests.video.browser import NetworkCut, accept_first_consult, launched_chromium, recv_type
 from video import (
     CabinPeer,
     CameraTrack,
@@ -537,8 +537,6 @@ async def test_a_low_remb_scales_the_cabins_camera_down(portal, loopback_ice):
     """The doctor (aiortc here) reports 200 kbit/s; the cabin's camera steps to 320x240."""
     from aiortc import RTCSessionDescription
 
-    from tests.video.test_cabin_peer import recv_type
-
     camera = CameraTrack(width=640, height=480, fps=15)
     frames: list = []
     tasks: list = []
@@ -564,12 +562,7 @@ async def test_a_low_remb_scales_the_cabins_camera_down(portal, loopback_ice):
         headers={"Cookie": f"{SESSION_COOKIE}={portal.doctor_token}", "Origin": base},
     )
     try:
-        await recv_type(ws, "queue", skip=frozenset())
-        await peer.start()
-        items = []
-        while not items:
-            items = (await recv_type(ws, "queue"))["items"]
-        await ws.send_json({"type": "accept", "consult": items[0]["consult"]})
+        await accept_first_consult(ws, peer)
         offer = await recv_type(ws, "offer", skip=frozenset({"queue", "accepted"}))
         await doctor.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
         for transceiver in doctor.getTransceivers():
