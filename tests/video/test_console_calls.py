@@ -58,6 +58,21 @@ async def doctor_page(browser, portal, username):
     return context, page
 
 
+@contextlib.asynccontextmanager
+async def call_taken(browser, portal):
+    """Dr Lan's console and a cabin at the first station; the cabin asks, she accepts."""
+    context, page = await doctor_page(browser, portal, "bs.lan")
+    cabin = Cabin(portal.base, STATIONS[0], portal.keys[STATIONS[0]])
+    try:
+        await cabin.peer.start()
+        await wait_state(page, "s.queue === 1")
+        await page.click("#queue-body button.accept")
+        yield page, cabin
+    finally:
+        await cabin.close()
+        await context.close()
+
+
 async def queue_stations(page):
     return await page.locator("#queue-body td.station").all_inner_texts()
 
@@ -108,21 +123,13 @@ async def test_two_doctors_take_two_stations_each_with_its_own_call(browser, por
 
 
 async def test_a_doctor_closing_the_tab_ends_the_call_for_the_cabin(browser, portal, loopback_ice):
-    context, page = await doctor_page(browser, portal, "bs.lan")
-    cabin = Cabin(portal.base, STATIONS[0], portal.keys[STATIONS[0]])
-    try:
-        await cabin.peer.start()
-        await wait_state(page, "s.queue === 1")
-        await page.click("#queue-body button.accept")
+    async with call_taken(browser, portal) as (page, cabin):
         await until(lambda: "connected" in cabin.kinds())
         await wait_state(page, "s.framesDecoded >= 5")
         await page.close()
         await until(lambda: "ended" in cabin.kinds())
         assert cabin.statuses[-1].reason == "doctor"
         await until(lambda: cabin.peer.closed)
-    finally:
-        await cabin.close()
-        await context.close()
 
 
 async def offer_from(ws, pc, camera, microphone):
@@ -329,12 +336,7 @@ async def settled(cabin, kind, check, *, span, timeout=8.0):
 
 @pytest.mark.timeout(45)
 async def test_mute_and_camera_toggles_stop_what_the_cabin_receives(browser, portal, loopback_ice):
-    context, page = await doctor_page(browser, portal, "bs.lan")
-    cabin = Cabin(portal.base, STATIONS[0], portal.keys[STATIONS[0]])
-    try:
-        await cabin.peer.start()
-        await wait_state(page, "s.queue === 1")
-        await page.click("#queue-body button.accept")
+    async with call_taken(browser, portal) as (page, cabin):
         await wait_state(page, "s.call === 'connected' && s.framesDecoded >= 5")
 
         # Chromium's fake camera and microphone: a bright picture, a beep every second.
@@ -372,6 +374,3 @@ async def test_mute_and_camera_toggles_stop_what_the_cabin_receives(browser, por
         assert await page.get_attribute("#mute", "aria-pressed") == "false"
         await settled(cabin, "audio", audible, span=1.5)
         assert (await state(page))["connections"] == 1
-    finally:
-        await cabin.close()
-        await context.close()
