@@ -440,8 +440,11 @@ class CabinPeer:
                 else:
                     _log.info("cabin peer: media connection restored")
                     self._report(PeerStatus("connected", reason="reconnected"))
-            elif state == "failed":
-                _log.warning("cabin peer: the media connection failed")
+            elif state in ("failed", "closed"):
+                # When ICE gives up (consent expired), aiortc closes the DTLS transport
+                # first and reports "closed", not "failed". Our own closes bump the
+                # generation first, so a "closed" that gets here was not ours.
+                _log.warning("cabin peer: the media connection %s", state)
                 self._reconnect(ws, "the video connection failed")
 
         pc.on("connectionstatechange", on_state)

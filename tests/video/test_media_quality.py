@@ -16,6 +16,7 @@ import fractions
 import time
 from pathlib import Path
 
+import aioice.ice
 import av
 import pytest
 from aiohttp import web
@@ -515,6 +516,54 @@ async def test_a_long_cut_rebuilds_the_connection_and_the_call_goes_on(
 
         await _until(doctor_control, 10, step=0.2)
         assert call.control[0] == {"type": "measure"}
+    finally:
+        await call.close()
+
+
+@pytest.mark.timeout(60)
+async def test_an_ice_failure_rebuilds_the_connection(portal, chromium, loopback_ice, monkeypatch):
+    """ICE itself gives up (consent freshness, RFC 7675) before the no-video watchdog would.
+
+    aioice checks consent every 5 s and gives up after 6 failures (about 30 s); here every
+    0.3 s and after 3, so the test waits seconds. The watchdog is set far beyond that, so
+    only the connection's own ``failed`` state can start the rebuild.
+    """
+    monkeypatch.setattr(aioice.ice, "CONSENT_INTERVAL", 0.3)
+    monkeypatch.setattr(aioice.ice, "CONSENT_FAILURES", 3)
+    cut = NetworkCut(monkeypatch)
+    call = Call(portal, chromium, media_timeout=45.0)
+    try:
+        await call.start()
+
+        async def flowing():
+            return len(call.frames) > 10 and (await call.stats())["decoded"] > 10
+
+        await _until(flowing, 15)
+        cut.active = True
+        started = time.monotonic()
+
+        async def reconnecting():
+            return any(s.kind == "reconnecting" for s in call.statuses)
+
+        await _until(reconnecting, 15)
+        detected = time.monotonic() - started
+        cut.active = False
+        restored = time.monotonic()
+        rebuilt = next(s for s in call.statuses if s.kind == "reconnecting")
+        assert rebuilt.reason == "the video connection failed"  # ICE's failure, not the watchdog
+
+        async def reconnected():
+            return any(s.kind == "connected" and s.reason for s in call.statuses)
+
+        await _until(reconnected, 15)
+        cabin_s, browser_s = await _resumed(call, restored, timeout=10.0)
+        print(
+            f"ICE failure seen after {detected:.1f} s of cut; after restoring, the cabin "
+            f"decodes after {cabin_s:.2f} s, the browser after {browser_s:.2f} s"
+        )
+        assert call.peer.reconnections == 1
+        kinds = [s.kind for s in call.statuses]
+        assert kinds == ["queued", "accepted", "connected", "reconnecting", "connected"]
     finally:
         await call.close()
 
