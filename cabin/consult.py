@@ -35,49 +35,38 @@ import contextlib
 import enum
 import json
 import logging
-import re
 import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiortc import MediaStreamTrack
 from av import VideoFrame
 
 from cabin.config import ConsultConfig
+from cabin.consult_record import record_for, summary_for
 from cabin.controller import Controller
 from cabin.errors import CabinError
 from cabin.i18n import CATALOGUE
 from cabin.measure import Failure, Outcome, Vital
-from cabin.store import Measurement, Store
-from fhir_bridge.codes import INTERPRETATION
-from fhir_bridge.mapping.interpretation import interpret_measurement
-from hardware.driver import utc_now
+from cabin.store import Store
 from hardware.events import Reading as DeviceReading
 from hardware.events import WaveformChunk
 from hardware.hub import DeviceHub
 from video.control import (
-    EARLIER_MAX,
-    READINGS_MAX,
     Ack,
     ControlMessage,
-    EarlierVisit,
     End,
     Instruction,
     Measuring,
     Note,
-    Reading,
-    Record,
     Remeasure,
     Result,
     Unable,
     encode_control,
-    new_message_id,
     parse_control,
 )
 from video.live import LivePacer, values_message
@@ -98,7 +87,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_CODE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _LIVE_TICK = 0.1  # seconds between pulls of the live pacer
 _RECORD_RETRY = 0.1  # seconds between tries while the control channel opens
 _RECORD_PATIENCE = 15.0  # seconds to keep trying
@@ -201,83 +189,6 @@ class PeerFactory(Protocol):
         on_status: Callable[[PeerStatus], None] | None = None,
         on_track: Callable[[MediaStreamTrack], None] | None = None,
     ) -> CabinPeer: ...
-
-
-# What the queue shows the doctor of an out-of-range value: the kind's flag prefix
-# (the console names these), then high or low from the value's interpretation.
-_FLAG_PREFIX = {
-    "blood_pressure": "bp",
-    "spo2": "spo2",
-    "pulse_rate": "hr",
-    "heart_rate": "hr",
-    "glucose": "glucose",
-    "temperature": "temperature",
-}
-
-
-def _reading_flags(measurement: Measurement) -> list[str]:
-    """``bp_high``, ``spo2_low``... for a value :mod:`vitals.interpret` puts out of range."""
-    prefix = _FLAG_PREFIX.get(measurement.kind)
-    meaning = interpret_measurement(measurement) if prefix else None
-    if meaning is None:
-        return []
-    code = INTERPRETATION.get(meaning.code, "N")
-    if code in ("H", "HH"):
-        return ["fever" if prefix == "temperature" else f"{prefix}_high"]
-    if code in ("L", "LL"):
-        return [f"{prefix}_low"]
-    return []
-
-
-def summary_for(store: Store, visit_id: str, *, today: date | None = None) -> dict[str, object]:
-    """What the doctors in the queue see: age, sex, values and flags; no name, no ID.
-
-    An anonymous visit says ``age`` ``None`` (unknown) and ``sex`` ``"unknown"``.
-    """
-    visit = store.visit(visit_id)
-    age: int | None = None
-    sex = "unknown"
-    if visit is not None and visit.resident_id is not None:
-        resident = store.resident(visit.resident_id)
-        if resident is not None:
-            born = resident.identity.birth_date
-            now = today or utc_now().date()
-            age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
-            age = min(max(age, 0), 130)
-            sex = str(resident.identity.sex)
-    values: dict[str, object] = {}
-    flags: list[str] = []
-    for measurement in store.measurements(visit_id):
-        for name, value in measurement.values.items():
-            values[name] = {"value": value, "unit": measurement.unit}
-        found = [*_reading_flags(measurement), *sorted(measurement.flags)]
-        flags += [f for f in found if _CODE.fullmatch(f) and f not in flags]
-    return {"age": age, "sex": sex, "values": values, "flags": flags[:32]}
-
-
-def _reading(measurement: Measurement) -> Reading:
-    flags = tuple(f for f in sorted(measurement.flags) if _CODE.fullmatch(f))
-    return Reading(measurement.kind, measurement.values, measurement.unit, flags)
-
-
-def record_for(store: Store, visit_id: str, *, timezone: str = "Asia/Ho_Chi_Minh") -> Record:
-    """This visit's readings and the resident's earlier visits (newest first), no identity."""
-    readings = tuple(_reading(m) for m in store.measurements(visit_id)[-READINGS_MAX:])
-    earlier: list[EarlierVisit] = []
-    visit = store.visit(visit_id)
-    if visit is not None and visit.resident_id is not None:
-        zone = ZoneInfo(timezone)
-        for other in reversed(store.visits_of(visit.resident_id)):
-            if other.id == visit_id:
-                continue
-            kept = store.measurements(other.id)[-READINGS_MAX:]
-            if not kept:
-                continue
-            day = other.started_at.astimezone(zone).date().isoformat()
-            earlier.append(EarlierVisit(day, tuple(_reading(m) for m in kept)))
-            if len(earlier) == EARLIER_MAX:
-                break
-    return Record(new_message_id(), readings, tuple(earlier))
 
 
 def _failure_key(reason: str) -> str:
