@@ -457,6 +457,38 @@ async def test_a_short_cut_recovers_both_ways_without_a_new_connection(
         await call.close()
 
 
+async def _cut_until_rebuilt(call, cut):
+    """Cut a flowing call until the cabin starts rebuilding it, then restore the network.
+
+    Returns the rebuild's reason, the seconds of cut before it started, and the seconds
+    after restoring until the cabin and the browser decode new frames.
+    """
+    await call.start()
+
+    async def flowing():
+        return len(call.frames) > 10 and (await call.stats())["decoded"] > 10
+
+    await _until(flowing, 15)
+    cut.active = True
+    started = time.monotonic()
+
+    async def reconnecting():
+        return any(s.kind == "reconnecting" for s in call.statuses)
+
+    await _until(reconnecting, 15)
+    detected = time.monotonic() - started
+    cut.active = False
+    restored = time.monotonic()
+
+    async def reconnected():
+        return any(s.kind == "connected" and s.reason for s in call.statuses)
+
+    await _until(reconnected, 15)
+    cabin_s, browser_s = await _resumed(call, restored, timeout=10.0)
+    reason = next(s.reason for s in call.statuses if s.kind == "reconnecting")
+    return reason, detected, cabin_s, browser_s
+
+
 @pytest.mark.timeout(60)
 async def test_a_long_cut_rebuilds_the_connection_and_the_call_goes_on(
     portal, chromium, loopback_ice, monkeypatch
@@ -466,28 +498,8 @@ async def test_a_long_cut_rebuilds_the_connection_and_the_call_goes_on(
     # acts after media_timeout seconds without video
     call = Call(portal, chromium, media_timeout=3.0)
     try:
-        await call.start()
-
-        async def flowing():
-            return len(call.frames) > 10 and (await call.stats())["decoded"] > 10
-
-        await _until(flowing, 15)
-        cut.active = True
-        started = time.monotonic()
-
-        async def reconnecting():
-            return any(s.kind == "reconnecting" for s in call.statuses)
-
-        await _until(reconnecting, 15)
-        detected = time.monotonic() - started
-        cut.active = False
-        restored = time.monotonic()
-
-        async def reconnected():
-            return any(s.kind == "connected" and s.reason for s in call.statuses)
-
-        await _until(reconnected, 15)
-        cabin_s, browser_s = await _resumed(call, restored, timeout=10.0)
+        reason, detected, cabin_s, browser_s = await _cut_until_rebuilt(call, cut)
+        assert reason == "no video from the doctor"  # the watchdog's, long before ICE's
         print(
             f"long cut: failure seen after {detected:.1f} s; after restoring, the cabin decodes "
             f"after {cabin_s:.2f} s, the browser after {browser_s:.2f} s"
@@ -526,37 +538,15 @@ async def test_an_ice_failure_rebuilds_the_connection(portal, chromium, loopback
 
     aioice checks consent every 5 s and gives up after 6 failures (about 30 s); here every
     0.3 s and after 3, so the test waits seconds. The watchdog is set far beyond that, so
-    only the connection's own ``failed`` state can start the rebuild.
+    only the connection's own end (aiortc reports it as ``closed``) can start the rebuild.
     """
     monkeypatch.setattr(aioice.ice, "CONSENT_INTERVAL", 0.3)
     monkeypatch.setattr(aioice.ice, "CONSENT_FAILURES", 3)
     cut = NetworkCut(monkeypatch)
     call = Call(portal, chromium, media_timeout=45.0)
     try:
-        await call.start()
-
-        async def flowing():
-            return len(call.frames) > 10 and (await call.stats())["decoded"] > 10
-
-        await _until(flowing, 15)
-        cut.active = True
-        started = time.monotonic()
-
-        async def reconnecting():
-            return any(s.kind == "reconnecting" for s in call.statuses)
-
-        await _until(reconnecting, 15)
-        detected = time.monotonic() - started
-        cut.active = False
-        restored = time.monotonic()
-        rebuilt = next(s for s in call.statuses if s.kind == "reconnecting")
-        assert rebuilt.reason == "the video connection failed"  # ICE's failure, not the watchdog
-
-        async def reconnected():
-            return any(s.kind == "connected" and s.reason for s in call.statuses)
-
-        await _until(reconnected, 15)
-        cabin_s, browser_s = await _resumed(call, restored, timeout=10.0)
+        reason, detected, cabin_s, browser_s = await _cut_until_rebuilt(call, cut)
+        assert reason == "the video connection failed"  # ICE's failure, not the watchdog
         print(
             f"ICE failure seen after {detected:.1f} s of cut; after restoring, the cabin "
             f"decodes after {cabin_s:.2f} s, the browser after {browser_s:.2f} s"
